@@ -1,0 +1,1 @@
+"""The demo corpus (a package only so that it installs inside kmrepo)."""

@@ -1,0 +1,93 @@
+"""Highlighted snippets: the part of a text that best shows why it matched.
+
+Works on the original text, so what the user reads is exactly what was stored; matches
+are found on the normalised form (digits folded, case folded) and mapped back through
+offsets. A query word matches a whole word of the text, and a query chunk of three or
+more characters also matches inside longer words ("พัฒนา" in "การพัฒนา").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from html import escape
+
+from .normalize import normalize
+from .segment import iter_tokens
+
+ELLIPSIS = "…"
+
+
+def match_spans(text: str, terms: Iterable[str], substrings: Iterable[str] = ()) -> list[tuple[int, int]]:
+    """Return sorted, merged ``(start, end)`` spans of ``text`` that match.
+
+    ``terms`` are normalised words (as :func:`indexer.segment.words` makes them) matched
+    against whole words of ``text``; ``substrings`` are normalised strings matched
+    anywhere in the normalised text (spaces inside them must match exactly).
+    """
+    terms = set(terms)
+    spans: list[tuple[int, int]] = []
+    if terms:
+        spans.extend((t.start, t.end) for t in iter_tokens(text) if t.text in terms)
+    subs = [s for s in set(substrings) if len(s) >= 3]
+    if subs:
+        norm = normalize(text)
+        ntext = norm.text
+        for sub in subs:
+            i = ntext.find(sub)
+            while i >= 0:
+                spans.append(norm.source_span(i, i + len(sub)))
+                i = ntext.find(sub, i + len(sub))
+    return _merge(spans)
+
+
+def highlight(text: str, spans: list[tuple[int, int]]) -> str:
+    """Escape ``text`` as HTML and wrap each span in ``<mark>``."""
+    out, last = [], 0
+    for s, e in spans:
+        out.append(escape(text[last:s]))
+        out.append("<mark>" + escape(text[s:e]) + "</mark>")
+        last = e
+    out.append(escape(text[last:]))
+    return "".join(out)
+
+
+def snippet(text: str, spans: list[tuple[int, int]], max_chars: int = 220) -> str:
+    """The window of at most ``max_chars`` characters of ``text`` holding the most
+    matches (ties: the earliest), escaped as HTML with matches in ``<mark>``.
+
+    Without spans, the start of the text. Line breaks become spaces; an ellipsis marks
+    text cut at either end.
+    """
+    if not text:
+        return ""
+    if not spans:
+        start, end = 0, min(len(text), max_chars)
+    else:
+        best, best_count = 0, -1
+        for i, (s, _) in enumerate(spans):
+            limit = s + max_chars
+            count = sum(1 for (a, b) in spans[i:] if b <= limit)
+            if count > best_count:
+                best, best_count = i, count
+        first = spans[best][0]
+        # Start a little before the first match, at a space when there is one nearby.
+        start = max(0, first - max_chars // 4)
+        space = text.rfind(" ", start, first)
+        if space > start and first - space < max_chars // 3:
+            start = space + 1
+        end = min(len(text), start + max_chars)
+    window = [(max(s, start) - start, min(e, end) - start) for s, e in spans if s < end and e > start]
+    body = highlight(text[start:end], window)
+    body = " ".join(body.split())
+    return (ELLIPSIS if start > 0 else "") + body + (ELLIPSIS if end < len(text) else "")
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for s, e in sorted(spans):
+        if merged and s <= merged[-1][1]:
+            if e > merged[-1][1]:
+                merged[-1] = (merged[-1][0], e)
+        else:
+            merged.append((s, e))
+    return merged

@@ -1,0 +1,345 @@
+"""The embedded search backend: a Whoosh index in a folder.
+
+Whoosh here means the Whoosh-Reloaded distribution (imported as ``whoosh``); it is no
+longer maintained, so nothing outside this module imports it.
+
+Ranking is BM25F over the Thai word fields, title weighing most, then tags, summary and
+body; multi-word queries earn a bonus where the words stand close together; trigram
+fields (see :mod:`indexer.ngrams`) find words inside compounds and names the dictionary
+does not know, ranked below whole-word matches.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timezone
+from html import escape
+
+from whoosh import index, query, sorting, writing
+from whoosh.analysis import Composable, Token as WhooshToken
+from whoosh.fields import BOOLEAN, DATETIME, ID, KEYWORD, TEXT, Schema
+from whoosh.scoring import BM25F
+
+from .backend import FILTER_FIELDS, Hit, IndexDocument, Progress, SearchRequest, SearchResults
+from .ngrams import ngram_tokens, ngrams
+from .query import ParsedQuery, QueryPart, parse_query
+from .segment import Token, iter_tokens, words
+from .snippets import highlight, match_spans, snippet
+
+#: Bump when the schema or the analysis changes: an older index is then rebuilt.
+SCHEMA_VERSION = "3"
+_VERSION_FILE = "kmrepo-schema-version"
+
+# Field weights for BM25F. Whole words in the title count most; trigram matches least.
+WORD_FIELDS = {"title": 4.0, "tags": 3.0, "summary": 2.0, "body": 1.0}
+GRAM_FIELDS = {"title_ng": 1.0, "body_ng": 0.35}
+PROXIMITY_BOOST = 2.0
+SNIPPET_CHARS = 240
+
+
+class _Tokenizer(Composable):
+    """Whoosh adapter for a kmrepo token function (``"words"``: Thai words from
+    :func:`indexer.segment.iter_tokens`; ``"trigrams"``: :func:`indexer.ngrams.ngram_tokens`).
+
+    The function is named rather than held, so the schema Whoosh pickles stays small.
+    """
+
+    is_morph = False
+    _functions = {"words": iter_tokens, "trigrams": ngram_tokens}
+
+    def __init__(self, kind: str):
+        self.kind = kind
+
+    def __eq__(self, other):
+        return isinstance(other, _Tokenizer) and other.kind == self.kind
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
+                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+        t = WhooshToken(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        source = self._functions[self.kind](value) if tokenize else [Token(value, 0, len(value), 0)]
+        for tok in source:
+            t.text, t.boost, t.stopped = tok.text, 1.0, False
+            if keeporiginal:
+                t.original = value[tok.start : tok.end]
+            if positions:
+                t.pos = start_pos + tok.pos
+            if chars:
+                t.startchar, t.endchar = start_char + tok.start, start_char + tok.end
+            yield t
+
+
+def build_schema() -> Schema:
+    """The index schema (fields and weights); see the module docstring."""
+    words_an = _Tokenizer("words")
+    grams_an = _Tokenizer("trigrams")
+    return Schema(
+        id=ID(stored=True, unique=True),
+        title=TEXT(analyzer=words_an, stored=True, field_boost=WORD_FIELDS["title"]),
+        tags=TEXT(analyzer=words_an, field_boost=WORD_FIELDS["tags"]),
+        summary=TEXT(analyzer=words_an, stored=True, field_boost=WORD_FIELDS["summary"]),
+        body=TEXT(analyzer=words_an, stored=True, field_boost=WORD_FIELDS["body"]),
+        title_ng=TEXT(analyzer=grams_an, field_boost=GRAM_FIELDS["title_ng"]),
+        body_ng=TEXT(analyzer=grams_an, field_boost=GRAM_FIELDS["body_ng"]),
+        type=ID(stored=True, sortable=True),
+        department=ID(stored=True, sortable=True),
+        knowledge_item=KEYWORD(stored=True, commas=True, scorable=False),
+        fiscal_year=ID(stored=True, sortable=True),
+        visibility=ID(stored=True),
+        featured=BOOLEAN(stored=True),
+        updated=DATETIME(stored=True, sortable=True),
+    )
+
+
+class WhooshBackend:
+    """A :class:`indexer.backend.SearchBackend` storing a Whoosh index in ``path``.
+
+    The folder is created when missing. An index from another :data:`SCHEMA_VERSION` is
+    replaced by an empty one and :attr:`needs_rebuild` is True until :meth:`rebuild`.
+    Writes are serialised by a lock (threads) and Whoosh's file lock (processes; a writer
+    waits up to ``lock_timeout`` seconds, then raises ``whoosh.index.LockError``).
+    """
+
+    def __init__(self, path: str, lock_timeout: float = 30.0):
+        self.path = path
+        self.lock_timeout = lock_timeout
+        self._write_lock = threading.Lock()
+        self._needs_rebuild = False
+        self._ix = self._open()
+
+    # -- opening -------------------------------------------------------------------
+
+    def _open(self):
+        version_file = os.path.join(self.path, _VERSION_FILE)
+        if index.exists_in(self.path) and _read(version_file) == SCHEMA_VERSION:
+            return index.open_dir(self.path)
+        self._needs_rebuild = True
+        if os.path.isdir(self.path):
+            shutil.rmtree(self.path)
+        os.makedirs(self.path, exist_ok=True)
+        ix = index.create_in(self.path, build_schema())
+        with open(version_file, "w", encoding="ascii") as fh:
+            fh.write(SCHEMA_VERSION)
+        return ix
+
+    @property
+    def needs_rebuild(self) -> bool:
+        """True when the index on disk was missing or stale when opened."""
+        return self._needs_rebuild
+
+    # -- writing -------------------------------------------------------------------
+
+    def add(self, docs: Iterable[IndexDocument]) -> int:
+        """Insert or replace ``docs`` by id, in one commit. Returns how many."""
+        docs = list(docs)
+        if not docs:
+            return 0
+        with self._write_lock:
+            w = self._ix.writer(timeout=self.lock_timeout)
+            try:
+                for doc in docs:
+                    w.update_document(**_fields(doc))
+            except BaseException:
+                w.cancel()
+                raise
+            w.commit()
+        return len(docs)
+
+    def delete(self, ids: Iterable[str]) -> int:
+        """Delete the documents with these ids (unknown ids are ignored)."""
+        ids = list(ids)
+        if not ids:
+            return 0
+        with self._write_lock:
+            w = self._ix.writer(timeout=self.lock_timeout)
+            n = sum(w.delete_by_term("id", i) for i in ids)
+            w.commit()
+        return n
+
+    def rebuild(self, docs: Iterable[IndexDocument], progress: Progress | None = None) -> int:
+        """Replace every document with ``docs`` in a single commit (atomic for readers)."""
+        n = 0
+        with self._write_lock:
+            w = self._ix.writer(timeout=self.lock_timeout, limitmb=256)
+            try:
+                for doc in docs:
+                    w.add_document(**_fields(doc))
+                    n += 1
+                    if progress and n % 50 == 0:
+                        progress(50)
+            except BaseException:
+                w.cancel()
+                raise
+            w.commit(mergetype=writing.CLEAR)
+            if progress and n % 50:
+                progress(n % 50)
+            self._needs_rebuild = False
+        return n
+
+    def count(self) -> int:
+        """The number of documents in the index."""
+        with self._ix.searcher() as s:
+            return s.doc_count()
+
+    # -- searching -----------------------------------------------------------------
+
+    def search(self, request: SearchRequest) -> SearchResults:
+        """Rank the documents that match ``request`` (see :mod:`indexer.query`)."""
+        parsed = parse_query(request.text)
+        flt = _filter_query(request.filters)
+        limit = max(1, min(request.limit, 100))
+        offset = max(0, request.offset)
+        with self._ix.searcher(weighting=BM25F()) as searcher:
+            q, strict_possible = _build_query(parsed, relaxed=False)
+            results = self._run(searcher, q, flt, request.sort, offset + limit)
+            relaxed = False
+            if results.scored_length() == 0 and strict_possible:
+                q, _ = _build_query(parsed, relaxed=True)
+                results = self._run(searcher, q, flt, request.sort, offset + limit)
+                relaxed = results.scored_length() > 0
+            terms, subs = _highlight_terms(parsed)
+            browsing = isinstance(q, query.Every)
+            hits = [_hit(h, terms, subs, browsing) for h in results[offset : offset + limit]]
+            facets = {name: _facet_counts(results, name) for name in FILTER_FIELDS}
+            return SearchResults(total=len(results), hits=hits, facets=facets, relaxed=relaxed)
+
+    def _run(self, searcher, q, flt, sort, limit):
+        groupedby = {name: sorting.FieldFacet(name, allow_overlap=(name == "knowledge_item"))
+                     for name in FILTER_FIELDS}
+        kwargs = dict(limit=limit, filter=flt, groupedby=groupedby, maptype=sorting.Count)
+        if sort == "date" or isinstance(q, query.Every):
+            kwargs.update(sortedby="updated", reverse=True)
+        return searcher.search(q, **kwargs)
+
+
+# -- helpers -------------------------------------------------------------------------
+
+
+def _read(path: str) -> str | None:
+    try:
+        with open(path, encoding="ascii") as fh:
+            return fh.read().strip()
+    except OSError:
+        return None
+
+
+def _fields(doc: IndexDocument) -> dict:
+    updated = doc.updated_at or datetime(1970, 1, 1)
+    if updated.tzinfo is not None:
+        updated = updated.astimezone(timezone.utc).replace(tzinfo=None)
+    tags = " ; ".join(doc.tags)
+    return dict(
+        id=doc.id,
+        title=doc.title,
+        tags=tags,
+        summary=doc.summary or "",
+        body=doc.body or "",
+        title_ng=doc.title + " " + tags,
+        body_ng=doc.body or "",
+        type=doc.type or "",
+        department=doc.department or "",
+        knowledge_item=",".join(doc.knowledge_items),
+        fiscal_year=str(doc.fiscal_year) if doc.fiscal_year else "",
+        visibility=doc.visibility,
+        featured=doc.featured,
+        updated=updated,
+    )
+
+
+def _filter_query(filters: dict[str, Sequence[str]]):
+    clauses = []
+    for name, values in filters.items():
+        if name not in FILTER_FIELDS:
+            raise ValueError(f"unknown filter field {name!r}")
+        values = [str(v) for v in values if str(v)]
+        if values:
+            clauses.append(query.Or([query.Term(name, v) for v in values]))
+    return query.And(clauses) if clauses else None
+
+
+def _part_query(part: QueryPart, relaxed: bool):
+    """The query for one typed chunk: whole words (all of them, or a phrase), or the
+    chunk as a substring through the trigram fields."""
+    toks = words(part.text)
+    if not toks:
+        return None
+    alternatives = []
+    word_fields = list(WORD_FIELDS)
+    if part.phrase or len(toks) == 1:
+        alternatives.append(query.Or([_phrase(f, toks) for f in word_fields]))
+    else:
+        per_word = [query.Or([query.Term(f, t) for f in word_fields]) for t in toks]
+        alternatives.append(query.Or(per_word) if relaxed else query.And(per_word))
+    grams = ngrams(part.text)
+    if grams and (len(grams) > 1 or len(grams[0]) >= 3):
+        alternatives.append(query.Or([_phrase(f, grams) for f in GRAM_FIELDS]))
+    return query.Or(alternatives)
+
+
+def _proximity_bonus(toks: list[str]):
+    """Extra score where the query's words stand together: each pair of consecutive
+    query words found side by side, and all of them within a dozen words."""
+    if len(toks) < 2:
+        return None
+    clauses = [query.Phrase(f, [a, b], slop=1, boost=PROXIMITY_BOOST) for a, b in zip(toks, toks[1:])
+               for f in ("title", "body")]
+    if len(toks) > 2:
+        clauses += [query.Phrase(f, toks, slop=12, boost=PROXIMITY_BOOST) for f in ("title", "body")]
+    return query.Or(clauses)
+
+
+def _phrase(fieldname: str, toks: list[str]):
+    return query.Term(fieldname, toks[0]) if len(toks) == 1 else query.Phrase(fieldname, toks)
+
+
+def _build_query(parsed: ParsedQuery, relaxed: bool):
+    """Return ``(query, can_relax)``; ``can_relax`` is True when a relaxed (any word)
+    form of the query could find more."""
+    required = [q for q in (_part_query(p, relaxed) for p in parsed.required) if q is not None]
+    excluded = [q for q in (_part_query(p, False) for p in parsed.excluded) if q is not None]
+    if not required:
+        positive = query.Every()
+        can_relax = False
+    else:
+        positive = query.Or(required) if relaxed else query.And(required)
+        can_relax = len(required) > 1 or any(len(words(p.text)) > 1 and not p.phrase for p in parsed.required)
+        bonus = _proximity_bonus([t for p in parsed.required for t in words(p.text)])
+        if bonus is not None:
+            positive = query.AndMaybe(positive, bonus)
+    if excluded:
+        positive = query.AndNot(positive, query.Or(excluded))
+    return positive, can_relax
+
+
+def _highlight_terms(parsed: ParsedQuery) -> tuple[set[str], set[str]]:
+    """Words and substrings to mark in titles and snippets: the required parts' words,
+    and each required part as typed (normalised, for matches inside longer words)."""
+    terms: set[str] = set()
+    subs: set[str] = set()
+    for part in parsed.required:
+        toks = words(part.text)
+        terms.update(toks)
+        subs.add(" ".join(toks) if part.phrase else "".join(toks))
+    return terms, subs
+
+
+def _hit(h, terms: set[str], subs: set[str], browsing: bool) -> Hit:
+    title = h.get("title", "")
+    title_html = highlight(title, match_spans(title, terms, subs))
+    text = h.get("body") or h.get("summary") or ""
+    spans = match_spans(text, terms, subs)
+    if not spans and h.get("summary"):
+        text = h["summary"]
+        spans = match_spans(text, terms, subs)
+    score = 0.0 if browsing else float(h.score or 0.0)
+    return Hit(id=h["id"], score=score, title_html=title_html, snippet_html=snippet(text, spans, SNIPPET_CHARS))
+
+
+def _facet_counts(results, name: str) -> dict[str, int]:
+    try:
+        groups = results.groups(name)
+    except KeyError:
+        return {}
+    return {k: v for k, v in groups.items() if k}

@@ -1,0 +1,82 @@
+"""kmrepo: a knowledge repository with full-text Thai search for Thai local government.
+
+:func:`create_app` is the only way an application comes to exist (see README.md).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from importlib import resources
+from typing import Any
+
+from flask import Flask
+
+__all__ = ["create_app"]
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the kmrepo application.
+
+    The instance folder (database, search index, secret key, ``config.py``) is
+    ``test_config["INSTANCE_PATH"]``, else ``$KMREPO_INSTANCE``, else ``./instance``.
+    Settings come from defaults, then ``<instance>/config.py`` (if present), then the
+    environment (``KMREPO_DATABASE_URL``), then ``test_config``. Nothing is loaded into
+    the database here; the schema is brought up to date (Alembic) on every start.
+    """
+    instance = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("KMREPO_INSTANCE", "instance")
+    instance = os.path.abspath(instance)
+    app = Flask(
+        __name__,
+        instance_path=instance,
+        template_folder=str(resources.files("kmrepo.templates")),
+        static_folder="static",
+    )
+    os.makedirs(instance, exist_ok=True)
+    app.config.from_mapping(
+        DATABASE_URL="sqlite:///" + os.path.join(instance, "kmrepo.sqlite3"),
+        INDEX_DIR=os.path.join(instance, "index"),
+        PAGE_SIZE=10,
+        JSON_AS_ASCII=False,
+        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+    )
+    app.config.from_pyfile("config.py", silent=True)
+    if os.environ.get("KMREPO_DATABASE_URL"):
+        app.config["DATABASE_URL"] = os.environ["KMREPO_DATABASE_URL"]
+    if test_config:
+        app.config.from_mapping(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(instance)
+    app.json.ensure_ascii = False
+
+    from indexer.whoosh_backend import WhooshBackend
+
+    from . import api, db, entries, kpi, search, web
+
+    app.extensions["kmrepo.search"] = WhooshBackend(app.config["INDEX_DIR"])
+    db.init_app(app)
+    db.upgrade(app)
+    web.init_app(app)
+    app.register_blueprint(search.bp)
+    app.register_blueprint(entries.bp)
+    app.register_blueprint(kpi.bp)
+    app.register_blueprint(api.bp)
+    return app
+
+
+def _instance_secret(instance: str) -> str:
+    """The secret key kept in ``<instance>/secret_key``, generated once (mode 0600)."""
+    path = os.path.join(instance, "secret_key")
+    try:
+        with open(path, encoding="ascii") as fh:
+            key = fh.read().strip()
+            if key:
+                return key
+    except FileNotFoundError:
+        pass
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(key)
+    return key

@@ -1,0 +1,138 @@
+"""The ``kmrepo`` command line: load, reindex, search, serve.
+
+Every command works on the instance folder given by ``$KMREPO_INSTANCE`` (default
+``./instance``). Errors are printed in plain words on standard error; the exit code is
+0 on success, 1 when some input could not be used, 2 for wrong usage.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import sys
+import time
+from importlib import resources
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import func, select
+
+from . import create_app, db, index_sync, loader, search
+from .models import Entry
+
+
+def demo_content_path() -> str:
+    """The folder of the demo corpus shipped with kmrepo (``content/`` in the repository)."""
+    return str(resources.files("kmrepo.content"))
+
+
+@click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=False, load_dotenv=False)
+def cli():
+    """kmrepo: a knowledge repository with Thai full-text search.
+
+    The instance folder (database, index, secret key) is $KMREPO_INSTANCE, or ./instance.
+    """
+
+
+def _load(paths) -> loader.LoadReport:
+    bar_state: dict = {}
+
+    def on_files(n: int) -> None:
+        bar_state["bar"] = click.progressbar(length=n, label="กำลังนำเข้า (loading)", file=sys.stderr,
+                                             show_pos=True)
+        bar_state["bar"].__enter__()
+
+    def progress(n: int) -> None:
+        bar_state["bar"].update(n)
+
+    try:
+        report = loader.load_paths(db.session(), paths, progress=progress, on_files=on_files)
+    finally:
+        if "bar" in bar_state:
+            bar_state["bar"].__exit__(None, None, None)
+    click.echo(
+        f"{len(report.created)} created, {len(report.updated)} updated, {len(report.unchanged)} unchanged"
+        + (f", {report.knowledge_items} knowledge items described" if report.knowledge_items else "")
+    )
+    for path, reason in report.errors:
+        click.echo(f"error: {path}: {reason}", err=True)
+    return report
+
+
+@cli.command("load")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@with_appcontext
+def load_command(paths):
+    """Load Markdown (.md) and text (.txt) files or folders of them.
+
+    Entries are matched by slug: loading the same files again changes nothing, and a
+    changed file updates its entry. Files that cannot be loaded are listed with the
+    reason; the others are loaded anyway (exit code 1 if any failed).
+    """
+    report = _load(paths)
+    if report.errors:
+        sys.exit(1)
+
+
+@cli.command("reindex")
+@with_appcontext
+def reindex_command():
+    """Rebuild the search index from the database (nothing stored is lost)."""
+    session = db.session()
+    total = session.scalar(select(func.count(Entry.id)).where(Entry.status == "published")) or 0
+    started = time.perf_counter()
+    with click.progressbar(length=total, label="กำลังสร้างดัชนี (indexing)", file=sys.stderr, show_pos=True) as bar:
+        n = index_sync.reindex(session, current_app.extensions["kmrepo.search"], progress=bar.update)
+    click.echo(f"indexed {n} entries in {time.perf_counter() - started:.1f} s")
+
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+@cli.command("search")
+@click.argument("query")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100), help="How many results.")
+@click.option("--json", "as_json", is_flag=True, help="Print the same JSON as GET /api/search.")
+@with_appcontext
+def search_command(query, limit, as_json):
+    """Search entries as an anonymous visitor would (public entries only)."""
+    data = search.search_data({"q": query, "limit": str(limit)}, None)
+    for r in data["results"]:
+        r.pop("title_html")
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{data['total']} results for {query!r}" + (" (some words only)" if data["relaxed"] else ""))
+    for i, r in enumerate(data["results"], 1):
+        click.echo(f"{i:>3}. {r['title']}  [{r['slug']}]  {r['score']:.2f}")
+        snippet = html.unescape(_TAG.sub("", r["snippet"].replace("<mark>", "[").replace("</mark>", "]")))
+        click.echo(f"     {snippet}")
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=int, help="Port to listen on.")
+@click.option("--threads", default=8, show_default=True, type=int, help="Worker threads.")
+@click.option("--no-demo", is_flag=True, help="Do not load the demo content into an empty database.")
+@with_appcontext
+def serve_command(host, port, threads, no_demo):
+    """Serve the site with waitress (a production WSGI server).
+
+    On an empty database the demo content is loaded first; a missing or outdated
+    search index is rebuilt from the database.
+    """
+    import waitress
+
+    app = current_app._get_current_object()
+    session = db.session()
+    if not no_demo and not session.scalar(select(func.count(Entry.id))):
+        click.echo("empty database: loading the demo content")
+        _load([demo_content_path()])
+    backend = app.extensions["kmrepo.search"]
+    if backend.needs_rebuild:
+        click.echo("search index missing or outdated: rebuilding")
+        index_sync.reindex(session, backend)
+    click.echo(f"kmrepo: http://{host}:{port}/")
+    waitress.serve(app, host=host, port=port, threads=threads, ident="kmrepo")

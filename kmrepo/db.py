@@ -1,0 +1,82 @@
+"""Database engine and sessions for one app; schema upgrades through Alembic.
+
+Each app owns an engine and a session factory (``app.extensions["kmrepo.db"]``). A request
+or CLI command gets one session (:func:`session`), closed when the app context ends.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+
+from alembic import command
+from alembic.config import Config
+from flask import Flask, current_app, g
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from . import index_sync
+
+
+def init_app(app: Flask) -> None:
+    """Create the engine for ``app.config["DATABASE_URL"]`` and register teardown."""
+    url = app.config["DATABASE_URL"]
+    kwargs = {}
+    if url.startswith("sqlite"):
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+    engine = create_engine(url, **kwargs)
+    if url.startswith("sqlite"):
+        event.listen(engine, "connect", _sqlite_pragmas)
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    app.extensions["kmrepo.db"] = (engine, factory)
+    app.teardown_appcontext(_close_session)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cur = dbapi_connection.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.close()
+
+
+def engine() -> Engine:
+    """The current app's engine."""
+    return current_app.extensions["kmrepo.db"][0]
+
+
+def session() -> Session:
+    """The session of the current app context (created on first use).
+
+    Committing it also brings the search index up to date (see :mod:`kmrepo.index_sync`).
+    """
+    if "db_session" not in g:
+        s = current_app.extensions["kmrepo.db"][1]()
+        index_sync.watch(s, current_app.extensions["kmrepo.search"])
+        g.db_session = s
+    return g.db_session
+
+
+def _close_session(_exc) -> None:
+    s = g.pop("db_session", None)
+    if s is not None:
+        s.close()
+
+
+def alembic_config(url: str) -> Config:
+    """An Alembic config for kmrepo's migrations (inside the package) and ``url``."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(resources.files("kmrepo") / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade(app: Flask) -> None:
+    """Bring the database schema to the newest revision (creates the file if needed)."""
+    url = app.config["DATABASE_URL"]
+    if url.startswith("sqlite:///"):
+        os.makedirs(os.path.dirname(os.path.abspath(url[len("sqlite:///"):])), exist_ok=True)
+    with app.extensions["kmrepo.db"][0].begin() as conn:
+        cfg = alembic_config(url)
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")

@@ -1,0 +1,170 @@
+"""The database: the source of truth for everything kmrepo knows.
+
+SQLAlchemy 2.0 declarative models. Every search index is derived from these tables and
+can be rebuilt from them (``kmrepo reindex``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+#: Entry types, as written in front matter (``type:``), with their Thai names.
+ENTRY_TYPES = {
+    "manual": "คู่มือการปฏิบัติงาน",
+    "best_practice": "แนวปฏิบัติที่ดี (Best Practice)",
+    "lessons_learned": "บทเรียนที่ได้รับ",
+    "training_report": "รายงานผลการเข้ารับการพัฒนา",
+    "regulation": "ระเบียบ/หนังสือสั่งการ",
+    "qa": "ถาม–ตอบ",
+    "km_plan": "แผนการจัดการความรู้",
+    "article": "บทความ",
+}
+
+#: Who may read an entry: everyone, or signed-in staff only.
+VISIBILITIES = {"public": "เผยแพร่ทั่วไป", "internal": "เฉพาะบุคลากรภายใน"}
+
+#: Knowledge item kinds (KM-DOMAIN.md, "What is stored").
+KNOWLEDGE_KINDS = {"explicit": "ความรู้ที่ชัดแจ้ง (Explicit)", "tacit": "ความรู้ที่ฝังอยู่ในคน (Tacit)"}
+
+#: Entry lifecycle (KM-DOMAIN.md): draft → review (กลั่นกรอง) → approved → published → retired.
+ENTRY_STATUSES = {
+    "draft": "ฉบับร่าง",
+    "review": "รอกลั่นกรอง",
+    "approved": "อนุมัติให้เผยแพร่",
+    "published": "เผยแพร่แล้ว",
+    "retired": "เลิกใช้",
+}
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC (stored as naive UTC by SQLite)."""
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+entry_tags = Table(
+    "entry_tags",
+    Base.metadata,
+    Column("entry_id", ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+)
+
+entry_knowledge_items = Table(
+    "entry_knowledge_items",
+    Base.metadata,
+    Column("entry_id", ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True),
+    Column("knowledge_item_id", ForeignKey("knowledge_items.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Department(Base):
+    """An organisation unit (สำนักปลัด, กองคลัง, …): owns knowledge items and entries."""
+
+    __tablename__ = "departments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+
+
+class KnowledgeItem(Base):
+    """A knowledge item (องค์ความรู้) a KM plan chooses; entries are tagged to it.
+
+    ``kind`` is a key of :data:`KNOWLEDGE_KINDS`; ``owner`` is the owner unit (เจ้าภาพ).
+    """
+
+    __tablename__ = "knowledge_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300), unique=True)
+    kind: Mapped[str] = mapped_column(String(20), default="explicit")
+    description: Mapped[str] = mapped_column(Text, default="")
+    strategic_issue: Mapped[str] = mapped_column(Text, default="")
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+
+    owner: Mapped[Department | None] = relationship()
+    entries: Mapped[list[Entry]] = relationship(secondary=entry_knowledge_items, back_populates="knowledge_items")
+
+
+class Tag(Base):
+    """A free tag; ``name`` is stored as typed, trimmed (unique)."""
+
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+
+    entries: Mapped[list[Entry]] = relationship(secondary=entry_tags, back_populates="tags")
+
+
+class Entry(Base):
+    """A piece of knowledge: a manual, best practice, training report, regulation …
+
+    ``body`` is Markdown. ``type`` is a key of :data:`ENTRY_TYPES`, ``visibility`` of
+    :data:`VISIBILITIES`, ``status`` of :data:`ENTRY_STATUSES`. ``fiscal_year`` is a
+    Buddhist Era fiscal year (ปีงบประมาณ) or None. ``source_hash`` is the SHA-256 of the
+    file the entry was last loaded from, so reloading an unchanged file changes nothing.
+    """
+
+    __tablename__ = "entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    title: Mapped[str] = mapped_column(String(500))
+    type: Mapped[str] = mapped_column(String(30), index=True)
+    body: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
+    fiscal_year: Mapped[int | None] = mapped_column(Integer, index=True)
+    visibility: Mapped[str] = mapped_column(String(20), default="public")
+    status: Mapped[str] = mapped_column(String(20), default="published")
+    featured: Mapped[bool] = mapped_column(default=False)
+    source_path: Mapped[str] = mapped_column(String(1000), default="")
+    source_hash: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+    department: Mapped[Department | None] = relationship()
+    tags: Mapped[list[Tag]] = relationship(secondary=entry_tags, back_populates="entries", order_by=Tag.name)
+    knowledge_items: Mapped[list[KnowledgeItem]] = relationship(
+        secondary=entry_knowledge_items, back_populates="entries", order_by=KnowledgeItem.name
+    )
+
+    @property
+    def type_label(self) -> str:
+        """The Thai name of the entry's type."""
+        return ENTRY_TYPES.get(self.type, self.type)
+
+
+class AccessLog(Base):
+    """One access to an entry: the raw data of the KPI "number of accesses to the
+    knowledge base" (จำนวนการเข้าถึงฐานข้อมูลความรู้; targets: at least 6 in
+    pathumthani-pao-2566-plan2-training.txt, at least 12 in banmai-municipality.txt).
+
+    ``fiscal_year`` is the Buddhist Era fiscal year of ``accessed_at`` in Thai time,
+    fixed when the access happens. ``channel`` is ``web`` or ``api``. ``visitor`` is a
+    salted hash of the address of an anonymous visitor, never the address itself.
+    """
+
+    __tablename__ = "access_logs"
+    __table_args__ = (Index("ix_access_logs_fy_entry", "fiscal_year", "entry_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), index=True)
+    accessed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(10), default="web")
+    visitor: Mapped[str] = mapped_column(String(64), default="")
+
+    entry: Mapped[Entry] = relationship()
+
+
+__all__ = [
+    "AccessLog", "Base", "Department", "Entry", "KnowledgeItem", "Tag",
+    "ENTRY_TYPES", "ENTRY_STATUSES", "KNOWLEDGE_KINDS", "VISIBILITIES",
+]

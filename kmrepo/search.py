@@ -1,0 +1,117 @@
+"""The search blueprint: the home page and the search results page.
+
+:func:`search_data` gathers what both the page and ``GET /api/search`` show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import Blueprint, current_app, render_template, request
+from sqlalchemy import select
+
+from indexer.backend import SearchRequest
+
+from . import db, policy
+from .models import Department, Entry, KnowledgeItem
+
+bp = Blueprint("search", __name__)
+
+SORTS = {"relevance": "ตามความเกี่ยวข้อง", "date": "ล่าสุดก่อน"}
+MAX_PAGE = 1000
+
+
+def _int(value: str | None, default: int, low: int, high: int) -> int:
+    try:
+        return max(low, min(high, int(value))) if value not in (None, "") else default
+    except ValueError:
+        return default
+
+
+def search_data(args: Mapping[str, str], user=None, default_limit: int | None = None) -> dict:
+    """Run the search that request ``args`` describe and gather the results.
+
+    ``args`` keys: ``q`` (the query as typed), ``type``, ``department``, ``item``
+    (knowledge item id), ``year`` (fiscal year, BE), ``sort`` (relevance | date),
+    ``page`` (1-based), ``limit`` (1–100). Unknown or malformed values fall back to
+    defaults. Returns a dict: ``query``, ``total``, ``page``, ``pages``, ``limit``,
+    ``relaxed``, ``filters``, ``facets`` and ``results`` (``slug``, ``title``, ``type``,
+    ``score``, ``snippet``, ``title_html``, ``department``, ``fiscal_year``,
+    ``updated_at``), in rank order. Only entries ``user`` may read are searched.
+    """
+    text = (args.get("q") or "").strip()
+    limit = _int(args.get("limit"), default_limit or current_app.config["PAGE_SIZE"], 1, 100)
+    page = _int(args.get("page"), 1, 1, MAX_PAGE)
+    sort = args.get("sort") if args.get("sort") in SORTS else "relevance"
+    chosen = {
+        "type": args.get("type") or "",
+        "department": args.get("department") or "",
+        "knowledge_item": args.get("item") or "",
+        "fiscal_year": args.get("year") or "",
+    }
+    filters = {k: [v] for k, v in chosen.items() if v}
+    filters["visibility"] = policy.visibilities(user)
+    backend = current_app.extensions["kmrepo.search"]
+    res = backend.search(SearchRequest(text=text, filters=filters, sort=sort, offset=(page - 1) * limit,
+                                       limit=limit))
+    session = db.session()
+    slugs = [h.id for h in res.hits]
+    entries = {e.slug: e for e in session.scalars(select(Entry).where(Entry.slug.in_(slugs)))} if slugs else {}
+    results = []
+    for h in res.hits:
+        e = entries.get(h.id)
+        if e is None:  # index ahead of or behind the database: skip, reindex repairs
+            continue
+        results.append({
+            "slug": e.slug,
+            "title": e.title,
+            "type": e.type,
+            "score": round(h.score, 4),
+            "snippet": h.snippet_html,
+            "title_html": h.title_html,
+            "department": e.department.name if e.department else "",
+            "fiscal_year": e.fiscal_year,
+            "updated_at": e.updated_at.isoformat(),
+        })
+    item_names = dict(session.execute(select(KnowledgeItem.id, KnowledgeItem.name)).all())
+    facets = dict(res.facets)
+    facets["knowledge_item"] = {
+        item_names.get(int(k), k): {"id": k, "count": n} for k, n in facets.get("knowledge_item", {}).items()
+        if k.isdigit()
+    }
+    return {
+        "query": text,
+        "total": res.total,
+        "page": page,
+        "pages": max(1, -(-res.total // limit)),
+        "limit": limit,
+        "sort": sort,
+        "relaxed": res.relaxed,
+        "filters": chosen,
+        "facets": facets,
+        "results": results,
+    }
+
+
+@bp.get("/")
+def home():
+    session = db.session()
+    visible = policy.visibilities(policy.current_user())
+    latest = session.scalars(
+        select(Entry).where(Entry.status == "published", Entry.visibility.in_(visible))
+        .order_by(Entry.updated_at.desc(), Entry.id.desc()).limit(8)
+    ).all()
+    featured = session.scalars(
+        select(Entry).where(Entry.status == "published", Entry.visibility.in_(visible), Entry.featured)
+        .order_by(Entry.title).limit(6)
+    ).all()
+    items = session.scalars(select(KnowledgeItem).order_by(KnowledgeItem.name)).all()
+    return render_template("home.html", latest=latest, featured=featured, items=items)
+
+
+@bp.get("/search")
+def search_page():
+    data = search_data(request.args, policy.current_user())
+    session = db.session()
+    departments = session.scalars(select(Department.name).order_by(Department.name)).all()
+    return render_template("search.html", data=data, sorts=SORTS, departments=departments)

@@ -1,0 +1,67 @@
+"""Thai calendar rules: Buddhist Era years, fiscal years, Thai month names.
+
+Source: KM-DOMAIN.md, "Thai text and dates": พ.ศ. = CE + 543; the fiscal year
+(ปีงบประมาณ) runs 1 October – 30 September and is named by the year it ends.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+BE_OFFSET = 543
+#: Thai local time (UTC+7, no daylight saving): the clock fiscal-year boundaries follow.
+THAI_TZ = timezone(timedelta(hours=7), "Asia/Bangkok")
+
+MONTHS = ("มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน",
+          "กรกฎาคม", "สิงหาคม", "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม")
+MONTHS_ABBR = ("ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.",
+               "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.")
+_THAI_DIGITS = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
+
+
+def to_thai_time(moment: datetime) -> datetime:
+    """Convert ``moment`` to Thai time; a naive datetime is taken to be UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(THAI_TZ)
+
+
+def fiscal_year(day: date | datetime) -> int:
+    """The Buddhist Era fiscal year containing ``day`` (a datetime is read in Thai time).
+
+    >>> fiscal_year(date(2026, 10, 1)), fiscal_year(date(2027, 9, 30))
+    (2570, 2570)
+    """
+    if isinstance(day, datetime):
+        day = to_thai_time(day).date()
+    return day.year + BE_OFFSET + (1 if day.month >= 10 else 0)
+
+
+def fiscal_year_bounds(fy: int) -> tuple[date, date]:
+    """First and last day (inclusive) of Buddhist Era fiscal year ``fy``.
+
+    >>> fiscal_year_bounds(2570)
+    (datetime.date(2026, 10, 1), datetime.date(2027, 9, 30))
+    """
+    ce_end = fy - BE_OFFSET
+    return date(ce_end - 1, 10, 1), date(ce_end, 9, 30)
+
+
+def thai_digits(value: object) -> str:
+    """``str(value)`` with Arabic digits written as Thai digits ("2567" → "๒๕๖๗")."""
+    return str(value).translate(_THAI_DIGITS)
+
+
+def format_thai_date(moment: date | datetime | None, short: bool = False, with_time: bool = False) -> str:
+    """A date as Thai readers write it: "20 พฤศจิกายน 2569" (or "20 พ.ย. 2569" when
+    ``short``), Buddhist Era year; datetimes are shown in Thai time. None → "".
+    """
+    if moment is None:
+        return ""
+    if isinstance(moment, datetime):
+        moment = to_thai_time(moment)
+    months = MONTHS_ABBR if short else MONTHS
+    text = f"{moment.day} {months[moment.month - 1]} {moment.year + BE_OFFSET}"
+    if with_time and isinstance(moment, datetime):
+        text += f" เวลา {moment:%H:%M} น."
+    return text
