@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from datetime import date, datetime
+
+from flask import Flask, jsonify, render_template, request, url_for
 from markupsafe import Markup
 
 from .models import ENTRY_STATUSES, ENTRY_TYPES, KNOWLEDGE_KINDS, VISIBILITIES
 from .rendering import render_markdown
-from .thai_dates import fiscal_year, format_thai_date, thai_digits
 from .models import utcnow
+from .thai_dates import MONTHS, fiscal_year, format_thai_date, thai_digits
 
 # No inline script or style anywhere: every asset is served from /static.
 CONTENT_SECURITY_POLICY = (
@@ -29,7 +31,7 @@ ERROR_MESSAGES = {
 def init_app(app: Flask) -> None:
     """Register filters, globals, headers and error handlers on ``app``."""
     app.jinja_env.filters.update(
-        thai_date=format_thai_date,
+        thai_date=_thai_date,
         thai_digits=thai_digits,
         markdown=lambda text: Markup(render_markdown(text)),
     )
@@ -39,10 +41,35 @@ def init_app(app: Flask) -> None:
         KNOWLEDGE_KINDS=KNOWLEDGE_KINDS,
         VISIBILITIES=VISIBILITIES,
         current_fiscal_year=lambda: fiscal_year(utcnow()),
+        url_with=url_with,
+        MONTH_NAMES=MONTHS,
     )
     app.after_request(_security_headers)
     for code in ERROR_MESSAGES:
         app.register_error_handler(code, _error)
+
+
+def url_with(**changes) -> str:
+    """The current page's URL with some query parameters changed; empty ones dropped
+    (a change to a filter also goes back to page 1)."""
+    params = {k: v for k, v in request.args.items()}
+    if "page" not in changes:
+        params.pop("page", None)
+    params.update({k: str(v) for k, v in changes.items()})
+    params = {k: v for k, v in params.items() if v not in ("", "None", "1" if k == "page" else None)}
+    return url_for(request.endpoint, **(request.view_args or {}), **params)
+
+
+def _thai_date(value, short: bool = False, with_time: bool = False) -> str:
+    """Template filter: a date, datetime or ISO string as a Thai date (พ.ศ.)."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if not isinstance(value, (date, datetime)):
+        return ""
+    return format_thai_date(value, short=short, with_time=with_time)
 
 
 def _security_headers(response):
