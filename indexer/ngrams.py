@@ -52,10 +52,13 @@ def runs(text: str) -> Iterator[list[tuple[str, int]]]:
         yield run
 
 
-def ngram_tokens(text: str, n: int = N) -> Iterator[Token]:
+def ngram_tokens(text: str, n: int = N, tails: bool = True) -> Iterator[Token]:
     """Yield overlapping ``n``-grams of every run of ``text``, positions consecutive.
 
-    A run shorter than ``n`` is yielded whole. Offsets refer to the original ``text``.
+    A run shorter than ``n`` is yielded whole. With ``tails`` (for indexing), each longer
+    run's last ``n - 1`` characters are yielded too, at the position of its last n-gram,
+    so a prefix query for a short word ("ลา") also finds it at the end of a run without
+    disturbing phrase positions. Offsets refer to the original ``text``.
     """
     pos = 0
     for run in runs(text):
@@ -67,8 +70,12 @@ def ngram_tokens(text: str, n: int = N) -> Iterator[Token]:
             gram = run[i : i + n]
             yield Token("".join(c for c, _ in gram), gram[0][1], gram[-1][1] + 1, pos)
             pos += 1
+        if tails:
+            tail = run[-(n - 1) :]
+            yield Token("".join(c for c, _ in tail), tail[0][1], tail[-1][1] + 1, pos - 1)
 
 
 def ngrams(text: str, n: int = N) -> list[str]:
-    """Return the n-gram strings of ``text`` in order (see :func:`ngram_tokens`)."""
-    return [t.text for t in ngram_tokens(text, n)]
+    """Return the n-gram strings of ``text`` in order, without tails: the form a
+    query takes (see :func:`ngram_tokens`)."""
+    return [t.text for t in ngram_tokens(text, n, tails=False)]

@@ -73,7 +73,7 @@ def snippet(text: str, spans: list[tuple[int, int]], max_chars: int = 220) -> st
         # Start a little before the first match, at a space when there is one nearby.
         start = max(0, first - max_chars // 4)
         space = text.rfind(" ", start, first)
-        if space > start and first - space < max_chars // 3:
+        if start > 0 and space > start and first - space < max_chars // 3:
             start = space + 1
         end = min(len(text), start + max_chars)
     window = [(max(s, start) - start, min(e, end) - start) for s, e in spans if s < end and e > start]

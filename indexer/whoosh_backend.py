@@ -30,7 +30,7 @@ from .segment import Token, iter_tokens, words
 from .snippets import highlight, match_spans, snippet
 
 #: Bump when the schema or the analysis changes: an older index is then rebuilt.
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 _VERSION_FILE = "kmrepo-schema-version"
 
 # Field weights for BM25F. Whole words in the title count most; trigram matches least.
@@ -273,8 +273,11 @@ def _part_query(part: QueryPart, relaxed: bool):
         per_word = [query.Or([query.Term(f, t) for f in word_fields]) for t in toks]
         alternatives.append(query.Or(per_word) if relaxed else query.And(per_word))
     grams = ngrams(part.text)
-    if grams and (len(grams) > 1 or len(grams[0]) >= 3):
+    if grams and len(grams[0]) >= 3:
         alternatives.append(query.Or([_phrase(f, grams) for f in GRAM_FIELDS]))
+    elif len(grams) == 1 and len(grams[0]) == 2 and "\u0e01" <= grams[0][0] <= "\u0e4f":
+        # A two-letter Thai word ("ลา", "ผล") inside longer words: trigrams starting with it.
+        alternatives.append(query.Or([query.Prefix(f, grams[0]) for f in GRAM_FIELDS]))
     return query.Or(alternatives)
 
 

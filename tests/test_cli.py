@@ -1,0 +1,46 @@
+"""The kmrepo command line."""
+
+import json
+import shutil
+
+from .conftest import search
+
+
+def test_load_reports_counts_and_errors(runner, write_entry):
+    write_entry("a", "เนื้อหา")
+    (write_entry.folder / "bad.md").write_text("---\ntype: memo\n---\n", encoding="utf-8")
+    result = runner.invoke(args=["load", str(write_entry.folder)])
+    assert result.exit_code == 1
+    assert "1 created, 0 updated, 0 unchanged" in result.output
+    assert "bad.md: 'type' is 'memo'" in result.output
+    again = runner.invoke(args=["load", str(write_entry.folder / "a.md")])
+    assert again.exit_code == 0 and "0 created, 0 updated, 1 unchanged" in again.output
+
+
+def test_search_json_matches_the_api(runner, client, write_entry):
+    write_entry("a", "คู่มือการจัดเก็บภาษีป้าย", type="manual")
+    runner.invoke(args=["load", str(write_entry.folder)])
+    result = runner.invoke(args=["search", "ภาษีป้าย", "--json", "--limit", "5"])
+    assert result.exit_code == 0
+    assert json.loads(result.output) == search(client, "ภาษีป้าย", limit=5)
+    plain = runner.invoke(args=["search", "ภาษีป้าย"])
+    assert "1 results" in plain.output and "[ภาษีป้าย]" in plain.output
+
+
+def test_reindex_rebuilds_a_lost_index_from_the_database(app, runner, client, write_entry):
+    write_entry("a", "คู่มือการลาพักผ่อน")
+    runner.invoke(args=["load", str(write_entry.folder)])
+    shutil.rmtree(app.config["INDEX_DIR"])
+    from indexer.whoosh_backend import WhooshBackend
+
+    app.extensions["kmrepo.search"] = WhooshBackend(app.config["INDEX_DIR"])
+    assert search(client, "ลาพักผ่อน")["total"] == 0
+    result = runner.invoke(args=["reindex"])
+    assert result.exit_code == 0 and "indexed 1 entries" in result.output
+    assert search(client, "ลาพักผ่อน")["total"] == 1
+
+
+def test_help_texts(runner):
+    result = runner.invoke(args=["--help"])
+    for command in ("load", "reindex", "search", "serve"):
+        assert command in result.output

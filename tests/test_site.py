@@ -1,0 +1,106 @@
+"""The site and its JSON twin, as a visitor sees them."""
+
+from sqlalchemy import func, select
+
+from kmrepo.db import session as db_session
+from kmrepo.models import AccessLog
+
+from .conftest import search
+
+
+def _access_rows(app):
+    with app.app_context():
+        return db_session().scalar(select(func.count(AccessLog.id)))
+
+
+def test_home_search_and_entry_pages(client, load, write_entry):
+    write_entry("tax", "| ขั้นตอน | เวลา |\n| --- | --- |\n| ยื่นแบบ | ภายใน ๑๕ วัน |\n", title="คู่มือภาษีป้าย",
+                type="manual", department="กองคลัง", tags=["ภาษีป้าย"], knowledge_items=["การจัดเก็บรายได้"])
+    load(write_entry.folder)
+    home = client.get("/").get_data(as_text=True)
+    assert "คู่มือภาษีป้าย" in home and 'lang="th"' in home
+    page = client.get("/search", query_string={"q": "15 วัน"}).get_data(as_text=True)
+    assert "<mark>๑๕</mark>" in page and "พบ 1 รายการ" in page
+    entry = client.get("/entries/tax").get_data(as_text=True)
+    assert "<table>" in entry and "<td>ยื่นแบบ</td>" in entry and "กองคลัง" in entry
+    assert client.get("/items/").status_code == 200
+    assert "คู่มือภาษีป้าย" in client.get("/tags/ภาษีป้าย").get_data(as_text=True)
+
+
+def test_search_filters_pagination_and_sort(client, load, write_entry):
+    for i in range(12):
+        write_entry(f"e{i}", f"ระเบียบการลา ฉบับ {i}", type="regulation" if i % 2 else "manual",
+                    department="สำนักปลัด" if i < 6 else "กองช่าง")
+    load(write_entry.folder)
+    data = search(client, "ระเบียบ", limit=5)
+    assert data["total"] == 12 and data["pages"] == 3 and len(data["results"]) == 5
+    assert data["facets"]["type"] == {"manual": 6, "regulation": 6}
+    page3 = search(client, "ระเบียบ", limit=5, page=3)
+    assert len(page3["results"]) == 2
+    only = search(client, "ระเบียบ", type="regulation", department="กองช่าง")
+    assert only["total"] == 3 and all(r["type"] == "regulation" for r in only["results"])
+    html = client.get("/search", query_string={"q": "ระเบียบ", "type": "regulation"}).get_data(as_text=True)
+    assert "ระเบียบ/หนังสือสั่งการ" in html and "nav class=\"pages\"" not in html
+
+
+def test_markdown_is_sanitised(client, load, write_entry):
+    write_entry("x", "<script>alert('x')</script>\n\n[คลิก](javascript:alert(1))\n\n"
+                     "<img src=x onerror=alert(1)> <a href=\"data:text/html,x\">d</a>\n\n**ตัวหนา**",
+                title="ทดสอบ")
+    load(write_entry.folder)
+    body = client.get("/entries/x").get_data(as_text=True)
+    assert "<script>alert" not in body and "alert('x')" not in body
+    assert "javascript:" not in body and "onerror" not in body and "data:text" not in body
+    assert "<strong>ตัวหนา</strong>" in body
+
+
+def test_every_entry_view_adds_exactly_one_access_row(app, client, load, write_entry):
+    write_entry("a", "เนื้อหา")
+    load(write_entry.folder)
+    assert _access_rows(app) == 0
+    client.get("/entries/a")
+    assert _access_rows(app) == 1
+    client.get("/api/entries/a")
+    assert _access_rows(app) == 2
+    client.get("/search", query_string={"q": "เนื้อหา"})
+    client.get("/entries/")
+    assert _access_rows(app) == 2
+    stats = client.get("/api/stats").get_json()
+    assert stats["total"] == 2 and stats["by_entry"][0]["accesses"] == 2
+    assert "2 ครั้ง" in client.get("/stats").get_data(as_text=True)
+
+
+def test_internal_entries_are_hidden_from_anonymous_visitors(app, client, load, write_entry):
+    write_entry("secret", "รายงานภายใน", visibility="internal")
+    write_entry("open", "รายงานเปิดเผย")
+    load(write_entry.folder)
+    assert [r["slug"] for r in search(client, "รายงาน")["results"]] == ["open"]
+    assert client.get("/entries/secret").status_code == 404
+    assert client.get("/api/entries/secret").status_code == 404
+    assert _access_rows(app) == 0
+
+
+def test_api_shapes(client, load, write_entry):
+    write_entry("a", "คู่มือการลา", title="การลาป่วย", type="manual")
+    load(write_entry.folder)
+    data = search(client, "ลา", limit=3)
+    assert {"query", "total", "results"} <= data.keys()
+    assert {"slug", "title", "type", "score", "snippet"} <= data["results"][0].keys()
+    entry = client.get("/api/entries/a").get_json()
+    assert entry["title"] == "การลาป่วย" and "<p>" in entry["html"] and entry["accesses"]["total"] == 1
+    assert client.get("/api/entries/none").get_json()["status"] == 404
+
+
+def test_errors_and_security_headers(client):
+    resp = client.get("/no-such-page")
+    assert resp.status_code == 404 and "ไม่พบหน้าที่ต้องการ" in resp.get_data(as_text=True)
+    csp = resp.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+    assert client.get("/search", query_string={"q": '"', "page": "x", "limit": "-5"}).status_code == 200
+
+
+def test_pages_use_only_local_assets(client):
+    html = client.get("/").get_data(as_text=True)
+    assert "http://" not in html and "https://" not in html
+    assert client.get("/static/fonts/sarabun-thai-400-normal.woff2").status_code == 200
