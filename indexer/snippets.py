@@ -8,6 +8,7 @@ more characters also matches inside longer words ("พัฒนา" in "กา�
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from html import escape
 
@@ -76,6 +77,11 @@ def snippet(text: str, spans: list[tuple[int, int]], max_chars: int = 220) -> st
         if start > 0 and space > start and first - space < max_chars // 3:
             start = space + 1
         end = min(len(text), start + max_chars)
+    # Never cut between a Thai consonant and its vowel or tone marks.
+    while 0 < start and unicodedata.category(text[start]) == "Mn":
+        start -= 1
+    while end < len(text) and unicodedata.category(text[end]) == "Mn":
+        end += 1
     window = [(max(s, start) - start, min(e, end) - start) for s, e in spans if s < end and e > start]
     body = highlight(text[start:end], window)
     body = " ".join(body.split())

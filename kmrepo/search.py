@@ -13,7 +13,7 @@ from sqlalchemy import select
 from indexer.backend import SearchRequest
 
 from . import db, policy
-from .models import Department, Entry, KnowledgeItem
+from .models import ENTRY_TYPES, Department, Entry, KnowledgeItem
 
 bp = Blueprint("search", __name__)
 
@@ -35,7 +35,8 @@ def search_data(args: Mapping[str, str], user=None, default_limit: int | None = 
     (knowledge item id), ``year`` (fiscal year, BE), ``sort`` (relevance | date),
     ``page`` (1-based), ``limit`` (1–100). Unknown or malformed values fall back to
     defaults. Returns a dict: ``query``, ``total``, ``page``, ``pages``, ``limit``,
-    ``relaxed``, ``filters``, ``facets`` and ``results`` (``slug``, ``title``, ``type``,
+    ``relaxed``, ``filters``, ``facets`` (per filter field, a list of ``value``,
+    ``label``, ``count``, most frequent first) and ``results`` (``slug``, ``title``, ``type``,
     ``score``, ``snippet``, ``title_html``, ``department``, ``fiscal_year``,
     ``updated_at``), in rank order. Only entries ``user`` may read are searched.
     """
@@ -73,11 +74,14 @@ def search_data(args: Mapping[str, str], user=None, default_limit: int | None = 
             "fiscal_year": e.fiscal_year,
             "updated_at": e.updated_at.isoformat(),
         })
-    item_names = dict(session.execute(select(KnowledgeItem.id, KnowledgeItem.name)).all())
-    facets = dict(res.facets)
-    facets["knowledge_item"] = {
-        item_names.get(int(k), k): {"id": k, "count": n} for k, n in facets.get("knowledge_item", {}).items()
-        if k.isdigit()
+    item_names = {str(i): n for i, n in session.execute(select(KnowledgeItem.id, KnowledgeItem.name)).all()}
+    labels = {"type": ENTRY_TYPES, "knowledge_item": item_names}
+    facets = {
+        name: sorted(
+            ({"value": v, "label": labels.get(name, {}).get(v, v), "count": n} for v, n in counts.items()),
+            key=lambda f: (-f["count"], f["label"]),
+        )
+        for name, counts in res.facets.items() if name != "visibility"
     }
     return {
         "query": text,

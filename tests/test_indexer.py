@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+import unicodedata
 
 import pytest
 
@@ -118,3 +119,10 @@ def test_stale_index_is_flagged_for_rebuild(tmp_path, backend):
         fh.write("0")
     reopened = WhooshBackend(path)
     assert reopened.needs_rebuild and reopened.count() == 0
+
+
+def test_snippet_never_starts_on_a_combining_mark():
+    text = "ก" * 150 + "ขั้นตอน " + "ค" * 100 + " ภายใน ๑๕ วัน " + "ง" * 300
+    html = snippet(text, match_spans(text, {"15"}), max_chars=120)
+    body = html.lstrip("…")
+    assert not unicodedata.category(body[0]) == "Mn"

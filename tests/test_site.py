@@ -30,17 +30,21 @@ def test_home_search_and_entry_pages(client, load, write_entry):
 def test_search_filters_pagination_and_sort(client, load, write_entry):
     for i in range(12):
         write_entry(f"e{i}", f"ระเบียบการลา ฉบับ {i}", type="regulation" if i % 2 else "manual",
-                    department="สำนักปลัด" if i < 6 else "กองช่าง")
+                    department="สำนักปลัด" if i < 6 else "กองช่าง",
+                    knowledge_items=["การลา"] if i < 4 else ["การลา", "สวัสดิการ"], fiscal_year=2560 + i % 3)
     load(write_entry.folder)
     data = search(client, "ระเบียบ", limit=5)
     assert data["total"] == 12 and data["pages"] == 3 and len(data["results"]) == 5
-    assert data["facets"]["type"] == {"manual": 6, "regulation": 6}
+    assert {f["value"]: f["count"] for f in data["facets"]["type"]} == {"manual": 6, "regulation": 6}
     page3 = search(client, "ระเบียบ", limit=5, page=3)
     assert len(page3["results"]) == 2
     only = search(client, "ระเบียบ", type="regulation", department="กองช่าง")
     assert only["total"] == 3 and all(r["type"] == "regulation" for r in only["results"])
+    items = {f["label"]: f["count"] for f in data["facets"]["knowledge_item"]}
+    assert items == {"การลา": 12, "สวัสดิการ": 8}
     html = client.get("/search", query_string={"q": "ระเบียบ", "type": "regulation"}).get_data(as_text=True)
-    assert "ระเบียบ/หนังสือสั่งการ" in html and "nav class=\"pages\"" not in html
+    assert "ระเบียบ/หนังสือสั่งการ" in html and "สวัสดิการ" in html and "nav class=\"pages\"" not in html
+    assert client.get("/search", query_string={"q": "ระเบียบ"}).status_code == 200
 
 
 def test_markdown_is_sanitised(client, load, write_entry):
