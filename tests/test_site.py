@@ -108,3 +108,11 @@ def test_pages_use_only_local_assets(client):
     html = client.get("/").get_data(as_text=True)
     assert "http://" not in html and "https://" not in html
     assert client.get("/static/fonts/sarabun-thai-400-normal.woff2").status_code == 200
+
+
+def test_no_inline_styles_or_scripts_that_the_csp_would_block(client, load, write_entry):
+    write_entry("a", "เนื้อหา")
+    load(write_entry.folder)
+    for url in ("/", "/search?q=เนื้อหา", "/entries/a", "/entries/", "/items/", "/tags/", "/stats", "/nope"):
+        html = client.get(url).get_data(as_text=True)
+        assert "style=" not in html and "<script" not in html and "onclick" not in html, url

@@ -1,0 +1,1 @@
+"""kmrepo benchmarks: ``python -m bench`` (or ``make bench``)."""
