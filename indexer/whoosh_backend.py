@@ -15,11 +15,11 @@ import os
 import shutil
 import threading
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timezone
-from html import escape
+from datetime import UTC, datetime
 
 from whoosh import index, query, sorting, writing
-from whoosh.analysis import Composable, Token as WhooshToken
+from whoosh.analysis import Composable
+from whoosh.analysis import Token as WhooshToken
 from whoosh.fields import BOOLEAN, DATETIME, ID, KEYWORD, TEXT, Schema
 from whoosh.scoring import BM25F
 
@@ -228,7 +228,7 @@ def _read(path: str) -> str | None:
 def _fields(doc: IndexDocument) -> dict:
     updated = doc.updated_at or datetime(1970, 1, 1)
     if updated.tzinfo is not None:
-        updated = updated.astimezone(timezone.utc).replace(tzinfo=None)
+        updated = updated.astimezone(UTC).replace(tzinfo=None)
     tags = " ; ".join(doc.tags)
     return dict(
         id=doc.id,

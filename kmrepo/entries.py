@@ -9,10 +9,9 @@ from flask import Blueprint, abort, current_app, render_template, request
 from sqlalchemy import func, select
 
 from . import access, db, policy
-from .models import Entry, KnowledgeItem, Tag, entry_knowledge_items, entry_tags
+from .models import Entry, KnowledgeItem, Tag, entry_knowledge_items, entry_tags, utcnow
 from .rendering import render_markdown
 from .thai_dates import fiscal_year
-from .models import utcnow
 
 bp = Blueprint("entries", __name__)
 

@@ -6,7 +6,7 @@ can be rebuilt from them (``kmrepo reindex``).
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -41,7 +41,7 @@ ENTRY_STATUSES = {
 
 def utcnow() -> datetime:
     """The current time, timezone-aware UTC (stored as naive UTC by SQLite)."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Base(DeclarativeBase):
@@ -165,6 +165,14 @@ class AccessLog(Base):
 
 
 __all__ = [
-    "AccessLog", "Base", "Department", "Entry", "KnowledgeItem", "Tag",
-    "ENTRY_TYPES", "ENTRY_STATUSES", "KNOWLEDGE_KINDS", "VISIBILITIES",
+    "ENTRY_STATUSES",
+    "ENTRY_TYPES",
+    "KNOWLEDGE_KINDS",
+    "VISIBILITIES",
+    "AccessLog",
+    "Base",
+    "Department",
+    "Entry",
+    "KnowledgeItem",
+    "Tag",
 ]

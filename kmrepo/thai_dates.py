@@ -6,7 +6,7 @@ Source: KM-DOMAIN.md, "Thai text and dates": พ.ศ. = CE + 543; the fiscal yea
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 BE_OFFSET = 543
 #: Thai local time (UTC+7, no daylight saving): the clock fiscal-year boundaries follow.
@@ -22,7 +22,7 @@ _THAI_DIGITS = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
 def to_thai_time(moment: datetime) -> datetime:
     """Convert ``moment`` to Thai time; a naive datetime is taken to be UTC."""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(THAI_TZ)
 
 

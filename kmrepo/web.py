@@ -7,9 +7,8 @@ from datetime import date, datetime
 from flask import Flask, jsonify, render_template, request, url_for
 from markupsafe import Markup
 
-from .models import ENTRY_STATUSES, ENTRY_TYPES, KNOWLEDGE_KINDS, VISIBILITIES
+from .models import ENTRY_STATUSES, ENTRY_TYPES, KNOWLEDGE_KINDS, VISIBILITIES, utcnow
 from .rendering import render_markdown
-from .models import utcnow
 from .thai_dates import MONTHS, fiscal_year, format_thai_date, thai_digits
 
 # No inline script or style anywhere: every asset is served from /static.

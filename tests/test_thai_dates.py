@@ -1,4 +1,4 @@
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from kmrepo.thai_dates import fiscal_year, fiscal_year_bounds, format_thai_date
 
@@ -11,7 +11,7 @@ def test_fiscal_year_runs_october_to_september_named_by_its_end():
 
 def test_fiscal_year_of_a_moment_follows_thai_time():
     # 30 Sep 2026 18:00 UTC is already 1 Oct 2026 01:00 in Thailand.
-    assert fiscal_year(datetime(2026, 9, 30, 18, 0, tzinfo=timezone.utc)) == 2570
+    assert fiscal_year(datetime(2026, 9, 30, 18, 0, tzinfo=UTC)) == 2570
 
 
 def test_thai_date_uses_buddhist_era_and_thai_months():
