@@ -19,7 +19,8 @@ from .segment import Token
 N = 3
 
 
-def _is_thai(ch: str) -> bool:
+def is_thai(ch: str) -> bool:
+    """True for a Thai letter, vowel or mark (U+0E01–U+0E4F; not the Thai digits)."""
     return "\u0e01" <= ch <= "\u0e4f"
 
 
@@ -39,11 +40,11 @@ def runs(text: str) -> Iterator[list[tuple[str, int]]]:
         if _is_word_char(ch):
             run.append((ch, norm.origin[i]))
             continue
-        if ch in " ." and run and _is_thai(run[-1][0]):
+        if ch in " ." and run and is_thai(run[-1][0]):
             j = i + 1
             while j < len(t) and t[j] in " .":
                 j += 1
-            if j < len(t) and _is_thai(t[j]):
+            if j < len(t) and is_thai(t[j]):
                 continue
         if run:
             yield run

@@ -24,7 +24,7 @@ from whoosh.fields import BOOLEAN, DATETIME, ID, KEYWORD, TEXT, Schema
 from whoosh.scoring import BM25F
 
 from .backend import FILTER_FIELDS, Hit, IndexDocument, Progress, SearchRequest, SearchResults
-from .ngrams import ngram_tokens, ngrams
+from .ngrams import is_thai, ngram_tokens, ngrams
 from .query import ParsedQuery, QueryPart, parse_query
 from .segment import Token, iter_tokens, words
 from .snippets import highlight, match_spans, snippet
@@ -275,7 +275,7 @@ def _part_query(part: QueryPart, relaxed: bool):
     grams = ngrams(part.text)
     if grams and len(grams[0]) >= 3:
         alternatives.append(query.Or([_phrase(f, grams) for f in GRAM_FIELDS]))
-    elif len(grams) == 1 and len(grams[0]) == 2 and "\u0e01" <= grams[0][0] <= "\u0e4f":
+    elif len(grams) == 1 and len(grams[0]) == 2 and is_thai(grams[0][0]):
         # A two-letter Thai word ("ลา", "ผล") inside longer words: trigrams starting with it.
         alternatives.append(query.Or([query.Prefix(f, grams[0]) for f in GRAM_FIELDS]))
     return query.Or(alternatives)

@@ -13,7 +13,8 @@ from sqlalchemy import select
 from indexer.backend import SearchRequest
 
 from . import db, policy
-from .models import ENTRY_TYPES, Department, Entry, KnowledgeItem
+from .entries import summary_of
+from .models import ENTRY_TYPES, Entry, KnowledgeItem
 
 bp = Blueprint("search", __name__)
 
@@ -37,8 +38,8 @@ def search_data(args: Mapping[str, str], user=None, default_limit: int | None = 
     defaults. Returns a dict: ``query``, ``total``, ``page``, ``pages``, ``limit``,
     ``relaxed``, ``filters``, ``facets`` (per filter field, a list of ``value``,
     ``label``, ``count``, most frequent first) and ``results`` (``slug``, ``title``, ``type``,
-    ``score``, ``snippet``, ``title_html``, ``department``, ``fiscal_year``,
-    ``updated_at``), in rank order. Only entries ``user`` may read are searched.
+    ``score``, ``snippet``, ``title_html`` and the fields of
+    :func:`kmrepo.entries.summary_of`), in rank order. Only entries ``user`` may read are searched.
     """
     text = (args.get("q") or "").strip()
     limit = _int(args.get("limit"), default_limit or current_app.config["PAGE_SIZE"], 1, 100)
@@ -63,17 +64,8 @@ def search_data(args: Mapping[str, str], user=None, default_limit: int | None = 
         e = entries.get(h.id)
         if e is None:  # index ahead of or behind the database: skip, reindex repairs
             continue
-        results.append({
-            "slug": e.slug,
-            "title": e.title,
-            "type": e.type,
-            "score": round(h.score, 4),
-            "snippet": h.snippet_html,
-            "title_html": h.title_html,
-            "department": e.department.name if e.department else "",
-            "fiscal_year": e.fiscal_year,
-            "updated_at": e.updated_at.isoformat(),
-        })
+        results.append({**summary_of(e), "score": round(h.score, 4), "snippet": h.snippet_html,
+                        "title_html": h.title_html})
     item_names = {str(i): n for i, n in session.execute(select(KnowledgeItem.id, KnowledgeItem.name)).all()}
     labels = {"type": ENTRY_TYPES, "knowledge_item": item_names}
     facets = {
@@ -116,6 +108,4 @@ def home():
 @bp.get("/search")
 def search_page():
     data = search_data(request.args, policy.current_user())
-    session = db.session()
-    departments = session.scalars(select(Department.name).order_by(Department.name)).all()
-    return render_template("search.html", data=data, sorts=SORTS, departments=departments)
+    return render_template("search.html", data=data, sorts=SORTS)
