@@ -16,6 +16,8 @@ import shutil
 import threading
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from itertools import pairwise
+from typing import ClassVar
 
 from whoosh import index, query, sorting, writing
 from whoosh.analysis import Composable
@@ -48,7 +50,7 @@ class _Tokenizer(Composable):
     """
 
     is_morph = False
-    _functions = {"words": iter_tokens, "trigrams": ngram_tokens}
+    _functions: ClassVar[dict] = {"words": iter_tokens, "trigrams": ngram_tokens}
 
     def __init__(self, kind: str):
         self.kind = kind
@@ -208,7 +210,7 @@ class WhooshBackend:
     def _run(self, searcher, q, flt, sort, limit):
         groupedby = {name: sorting.FieldFacet(name, allow_overlap=(name == "knowledge_item"))
                      for name in FILTER_FIELDS}
-        kwargs = dict(limit=limit, filter=flt, groupedby=groupedby, maptype=sorting.Count)
+        kwargs = {"limit": limit, "filter": flt, "groupedby": groupedby, "maptype": sorting.Count}
         if sort == "date" or isinstance(q, query.Every):
             kwargs.update(sortedby="updated", reverse=True)
         return searcher.search(q, **kwargs)
@@ -230,22 +232,22 @@ def _fields(doc: IndexDocument) -> dict:
     if updated.tzinfo is not None:
         updated = updated.astimezone(UTC).replace(tzinfo=None)
     tags = " ; ".join(doc.tags)
-    return dict(
-        id=doc.id,
-        title=doc.title,
-        tags=tags,
-        summary=doc.summary or "",
-        body=doc.body or "",
-        title_ng=doc.title + " " + tags,
-        body_ng=doc.body or "",
-        type=doc.type or "",
-        department=doc.department or "",
-        knowledge_item=",".join(doc.knowledge_items),
-        fiscal_year=str(doc.fiscal_year) if doc.fiscal_year else "",
-        visibility=doc.visibility,
-        featured=doc.featured,
-        updated=updated,
-    )
+    return {
+        "id": doc.id,
+        "title": doc.title,
+        "tags": tags,
+        "summary": doc.summary or "",
+        "body": doc.body or "",
+        "title_ng": doc.title + " " + tags,
+        "body_ng": doc.body or "",
+        "type": doc.type or "",
+        "department": doc.department or "",
+        "knowledge_item": ",".join(doc.knowledge_items),
+        "fiscal_year": str(doc.fiscal_year) if doc.fiscal_year else "",
+        "visibility": doc.visibility,
+        "featured": doc.featured,
+        "updated": updated,
+    }
 
 
 def _filter_query(filters: dict[str, Sequence[str]]):
@@ -286,7 +288,7 @@ def _proximity_bonus(toks: list[str]):
     query words found side by side, and all of them within a dozen words."""
     if len(toks) < 2:
         return None
-    clauses = [query.Phrase(f, [a, b], slop=1, boost=PROXIMITY_BOOST) for a, b in zip(toks, toks[1:])
+    clauses = [query.Phrase(f, [a, b], slop=1, boost=PROXIMITY_BOOST) for a, b in pairwise(toks)
                for f in ("title", "body")]
     if len(toks) > 2:
         clauses += [query.Phrase(f, toks, slop=12, boost=PROXIMITY_BOOST) for f in ("title", "body")]

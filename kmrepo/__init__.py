@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
+from datetime import timedelta
 from importlib import resources
 from typing import Any
 
@@ -40,6 +41,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         PAGE_SIZE=10,
         JSON_AS_ASCII=False,
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+        UPLOAD_MAX_BYTES=10 * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),  # renewed by activity
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_HTTPONLY=True,
     )
     app.config.from_pyfile("config.py", silent=True)
     if os.environ.get("KMREPO_DATABASE_URL"):
@@ -50,14 +56,20 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = _instance_secret(instance)
     app.json.ensure_ascii = False
 
+    from flask_wtf.csrf import CSRFProtect
+
     from indexer.whoosh_backend import WhooshBackend
 
-    from . import api, db, entries, kpi, search, web
+    from . import admin, api, auth, db, entries, kpi, search, web
 
     app.extensions["kmrepo.search"] = WhooshBackend(app.config["INDEX_DIR"])
     db.init_app(app)
     db.upgrade(app)
     web.init_app(app)
+    auth.init_app(app)
+    CSRFProtect(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(admin.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(entries.bp)
     app.register_blueprint(kpi.bp)

@@ -4,7 +4,8 @@ Rule (one place): every view of an entry's page or its JSON twin is one access, 
 as one :class:`~kmrepo.models.AccessLog` row, counted in the Buddhist Era fiscal year of
 the moment of access in Thai time. Targets: at least 6 accesses a year
 (pathumthani-pao-2566-plan2-training.txt), at least 12 (banmai-municipality.txt).
-Anonymous visitors are recorded as a salted hash of their address, never the address.
+Signed-in readers are recorded by user id; anonymous visitors as a salted hash of their
+address, never the address. :func:`purge_older_than` deletes old rows.
 """
 
 from __future__ import annotations
@@ -26,11 +27,14 @@ def visitor_hash(address: str | None, salt: str) -> str:
     return hashlib.sha256(f"{salt}:{address}".encode()).hexdigest()
 
 
-def record_access(session: Session, entry: Entry, channel: str, visitor: str = "") -> AccessLog:
-    """Add and commit one access row for ``entry``; ``channel`` is ``web`` or ``api``."""
+def record_access(session: Session, entry: Entry, channel: str, visitor: str = "",
+                  user_id: int | None = None) -> AccessLog:
+    """Add and commit one access row for ``entry``; ``channel`` is ``web`` or ``api``.
+    A signed-in reader is kept as ``user_id``, an anonymous one as ``visitor`` (a hash
+    from :func:`visitor_hash`) — nothing more."""
     now = utcnow()
     row = AccessLog(entry_id=entry.id, accessed_at=now, fiscal_year=fiscal_year(now), channel=channel,
-                    visitor=visitor)
+                    visitor="" if user_id else visitor, user_id=user_id)
     session.add(row)
     session.commit()
     return row
@@ -81,7 +85,7 @@ def access_stats(session: Session, fy: int, visible: list[str] | None = None) ->
     for (moment,) in session.execute(select(AccessLog.accessed_at).where(AccessLog.fiscal_year == fy)):
         local = to_thai_time(moment)
         months[(local.year, local.month)] = months.get((local.year, local.month), 0) + 1
-    total = dict((y, n) for y, n in by_year).get(fy, 0)
+    total = {y: n for y, n in by_year}.get(fy, 0)
     return AccessStats(
         fiscal_year=fy,
         total=total,
@@ -89,3 +93,19 @@ def access_stats(session: Session, fy: int, visible: list[str] | None = None) ->
         by_entry=by_entry,
         by_month=[(y, m, n) for (y, m), n in sorted(months.items())],
     )
+
+
+def purge_older_than(session: Session, days: int) -> int:
+    """Delete access rows older than ``days`` days (a whole number ≥ 1; ValueError
+    otherwise); commits and returns how many were deleted. Privacy rule (issue
+    "Accounts, roles and security"): keep no more than the KPI needs."""
+    from datetime import timedelta
+
+    from sqlalchemy import delete
+
+    if int(days) < 1:
+        raise ValueError("days must be at least 1")
+    cutoff = utcnow() - timedelta(days=int(days))
+    result = session.execute(delete(AccessLog).where(AccessLog.accessed_at < cutoff))
+    session.commit()
+    return result.rowcount or 0

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from . import entries, kpi, policy, search
+from . import admin, auth, entries, kpi, policy, search
+from .auth import require
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -51,5 +52,32 @@ def api_tag(name: str):
 
 
 @bp.get("/stats")
+@require(policy.can_view_kpi)
 def api_stats():
     return jsonify(kpi.stats_data(request.args.get("year"), policy.current_user()))
+
+
+@bp.get("/me")
+def api_me():
+    """The signed-in account and its roles (``{"signed_in": false}`` when anonymous)."""
+    return jsonify(auth.me_data(policy.current_user()))
+
+
+@bp.get("/workspace")
+@require(policy.is_signed_in)
+def api_workspace():
+    return jsonify(entries.workspace_data(policy.current_user()))
+
+
+@bp.get("/users")
+@require(policy.can_manage_users)
+def api_users():
+    return jsonify(admin.users_data())
+
+
+@bp.get("/audit")
+@require(policy.can_view_audit)
+def api_audit():
+    """``GET /api/audit?action=&user=&page=``"""
+    return jsonify(admin.audit_data(request.args.get("action", ""), request.args.get("user", ""),
+                                    request.args.get("page", 1, type=int)))

@@ -19,8 +19,8 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import func, select
 
-from . import create_app, db, index_sync, loader, search
-from .models import Entry
+from . import access, accounts, audit, create_app, db, index_sync, loader, search
+from .models import Entry, User
 
 
 def demo_content_path() -> str:
@@ -134,5 +134,46 @@ def serve_command(host, port, threads, no_demo):
     if backend.needs_rebuild:
         click.echo("search index missing or outdated: rebuilding")
         index_sync.reindex(session, backend)
+    if not session.scalar(select(func.count(User.id))):
+        click.echo("no accounts yet: create the first with `kmrepo create-admin USERNAME`")
     click.echo(f"kmrepo: http://{host}:{port}/")
     waitress.serve(app, host=host, port=port, threads=threads, ident="kmrepo")
+
+
+@cli.command("create-admin")
+@click.argument("username")
+@click.option("--full-name", default="", help="The person's name as staff know it.")
+@click.option("--position", default="", help="Position title (ตำแหน่ง).")
+@click.option("--department", default="", help="Unit (กอง/สำนัก).")
+@click.password_option("--password", envvar="KMREPO_ADMIN_PASSWORD",
+                       help="The password (asked twice if not given; or $KMREPO_ADMIN_PASSWORD).")
+@with_appcontext
+def create_admin_command(username, full_name, position, department, password):
+    """Create an administrator account (for the first account of a new site).
+
+    The administrator manages the other accounts on the web (/admin/users).
+    """
+    try:
+        user = accounts.create_user(db.session(), username, password, full_name=full_name or username,
+                                    position=position, department=department, roles={"admin"})
+    except accounts.AccountError as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(1)
+    click.echo(f"created administrator {user.username}")
+
+
+@cli.command("purge-access-logs")
+@click.option("--older-than", "days", required=True, type=click.IntRange(min=1), metavar="DAYS",
+              help="Delete access log rows older than this many days.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def purge_access_logs_command(days, yes):
+    """Delete old access log rows (the KPI counts only need the current fiscal years)."""
+    if not yes:
+        click.confirm(f"Delete access logs older than {days} days?", abort=True)
+    session = db.session()
+    n = access.purge_older_than(session, days)
+    audit.record(session, "access_logs_purged", None, username="(command line)",
+                 detail=f"older than {days} days: {n} rows")
+    session.commit()
+    click.echo(f"deleted {n} access log rows older than {days} days")

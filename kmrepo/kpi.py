@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 
 from . import access, db, policy
+from .auth import require
 from .models import utcnow
 from .thai_dates import fiscal_year, fiscal_year_bounds
 
@@ -37,5 +38,6 @@ def stats_data(year: str | None, user) -> dict:
 
 
 @bp.get("/stats")
+@require(policy.can_view_kpi)
 def stats_page():
     return render_template("stats.html", data=stats_data(request.args.get("year"), policy.current_user()))

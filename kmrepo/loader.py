@@ -290,7 +290,7 @@ def _fiscal_year(value) -> int | None:
     """A Buddhist Era fiscal year from front matter: 2567, "๒๕๖๗", or two digits "67"."""
     if value is None or value == "":
         return None
-    if isinstance(value, (date, datetime)) or isinstance(value, bool):
+    if isinstance(value, (date, datetime, bool)):
         raise LoadError("'fiscal_year' must be a Buddhist Era year such as 2568")
     text = fold_digits(str(value)).strip()
     if not text.isdigit():

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Flask, jsonify, render_template, request, url_for
+from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 
-from .models import ENTRY_STATUSES, ENTRY_TYPES, KNOWLEDGE_KINDS, VISIBILITIES, utcnow
+from . import policy
+from .models import ENTRY_STATUSES, ENTRY_TYPES, KNOWLEDGE_KINDS, ROLES, VISIBILITIES, utcnow
 from .rendering import render_markdown
 from .thai_dates import MONTHS, fiscal_year, format_thai_date, thai_digits
 
@@ -19,10 +21,12 @@ CONTENT_SECURITY_POLICY = (
 
 ERROR_MESSAGES = {
     400: "คำขอไม่ถูกต้อง",
+    401: "ต้องลงชื่อเข้าใช้",
     403: "คุณไม่มีสิทธิ์เข้าถึงหน้านี้",
     404: "ไม่พบหน้าที่ต้องการ",
     405: "ไม่รองรับวิธีการเรียกนี้",
     413: "ไฟล์หรือข้อมูลมีขนาดใหญ่เกินกำหนด",
+    429: "มีคำขอมากเกินไป กรุณารอสักครู่",
     500: "ระบบขัดข้อง กรุณาลองใหม่อีกครั้ง",
 }
 
@@ -33,6 +37,7 @@ def init_app(app: Flask) -> None:
         thai_date=_thai_date,
         thai_digits=thai_digits,
         markdown=lambda text: Markup(render_markdown(text)),
+        role_names=lambda roles: ", ".join(ROLES.get(r, r) for r in sorted(roles) if r in ROLES),
     )
     app.jinja_env.globals.update(
         ENTRY_TYPES=ENTRY_TYPES,
@@ -42,10 +47,14 @@ def init_app(app: Flask) -> None:
         current_fiscal_year=lambda: fiscal_year(utcnow()),
         url_with=url_with,
         MONTH_NAMES=MONTHS,
+        ROLES=ROLES,
+        policy=policy,
     )
+    app.context_processor(lambda: {"user": policy.current_user()})
     app.after_request(_security_headers)
     for code in ERROR_MESSAGES:
         app.register_error_handler(code, _error)
+    app.register_error_handler(CSRFError, _csrf_error)
 
 
 def url_with(**changes) -> str:
@@ -85,3 +94,10 @@ def _error(exc):
     if request.path.startswith("/api/"):
         return jsonify(error=message, status=code), code
     return render_template("error.html", code=code, message=message), code
+
+
+def _csrf_error(_exc):
+    message = "แบบฟอร์มหมดอายุหรือไม่ถูกต้อง (CSRF) กรุณาโหลดหน้าใหม่แล้วลองอีกครั้ง"
+    if request.path.startswith("/api/"):
+        return jsonify(error=message, status=400), 400
+    return render_template("error.html", code=400, message=message), 400

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 
@@ -13,6 +14,12 @@ from kmrepo.loader import load_paths
 
 REPO = Path(__file__).resolve().parent.parent
 KM_PLANS = REPO.parent / "shared" / "km-plans"
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(monkeypatch):
+    """scrypt costs ~0.1 s a hash by design; tests hash hundreds of passwords."""
+    monkeypatch.setattr("kmrepo.models.PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
 
 
 @pytest.fixture
@@ -86,3 +93,63 @@ def search(client, q, **params):
     return resp.get_json()
 
 
+
+
+#: One account per role (plus a plain reader), password PASSWORD; see the ``users`` fixture.
+PASSWORD = "correct horse battery"
+ROLE_ACCOUNTS = {
+    "reader": (),
+    "contributor": ("contributor",),
+    "supervisor": ("supervisor",),
+    "km_team": ("km_team",),
+    "cko": ("cko",),
+    "admin": ("admin",),
+}
+
+
+@pytest.fixture
+def users(app):
+    """Accounts named after their role (``reader``, ``contributor``, ``supervisor``,
+    ``km_team``, ``cko``, ``admin``), all in กองคลัง, password :data:`PASSWORD`."""
+    from kmrepo.accounts import create_user
+
+    with app.app_context():
+        for name, roles in ROLE_ACCOUNTS.items():
+            create_user(db_session(), name, PASSWORD, full_name=f"ทดสอบ {name}", position="เจ้าพนักงาน",
+                        department="กองคลัง", roles=roles)
+    return ROLE_ACCOUNTS
+
+
+def csrf_token(client, path="/") -> str:
+    """The CSRF token of the client's session, read from a page as a browser would."""
+    html = client.get(path, follow_redirects=True).get_data(as_text=True)
+    match = re.search(r'name="csrf-token" content="([^"]+)"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+class AuthActions:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, username="reader", password=PASSWORD):
+        """Sign in through the form; returns the response (not followed)."""
+        token = csrf_token(self.client, "/account/login")
+        return self.client.post("/account/login", data={"username": username, "password": password,
+                                                        "csrf_token": token})
+
+    def logout(self):
+        return self.client.post("/account/logout", data={"csrf_token": csrf_token(self.client)})
+
+    def post(self, path, data=None, **kwargs):
+        """POST a form with the session's CSRF token added."""
+        data = dict(data or {})
+        data.setdefault("csrf_token", csrf_token(self.client))
+        return self.client.post(path, data=data, **kwargs)
+
+
+@pytest.fixture
+def auth(client, users):
+    """Sign-in helpers over ``client``: ``auth.login("km_team")``, ``auth.logout()``,
+    ``auth.post(path, data)`` (with CSRF token)."""
+    return AuthActions(client)

@@ -58,7 +58,7 @@ def test_markdown_is_sanitised(client, load, write_entry):
     assert "<strong>ตัวหนา</strong>" in body
 
 
-def test_every_entry_view_adds_exactly_one_access_row(app, client, load, write_entry):
+def test_every_entry_view_adds_exactly_one_access_row(app, client, auth, load, write_entry):
     write_entry("a", "เนื้อหา")
     load(write_entry.folder)
     assert _access_rows(app) == 0
@@ -69,6 +69,8 @@ def test_every_entry_view_adds_exactly_one_access_row(app, client, load, write_e
     client.get("/search", query_string={"q": "เนื้อหา"})
     client.get("/entries/")
     assert _access_rows(app) == 2
+    assert client.get("/api/stats").status_code == 401  # the KPI is for the KM team
+    auth.login("km_team")
     stats = client.get("/api/stats").get_json()
     assert stats["total"] == 2 and stats["by_entry"][0]["accesses"] == 2
     assert "2 ครั้ง" in client.get("/stats").get_data(as_text=True)
@@ -82,6 +84,17 @@ def test_internal_entries_are_hidden_from_anonymous_visitors(app, client, load, 
     assert client.get("/entries/secret").status_code == 404
     assert client.get("/api/entries/secret").status_code == 404
     assert _access_rows(app) == 0
+
+
+def test_signed_in_staff_read_internal_entries_and_are_logged_by_user_id(app, client, auth, load, write_entry):
+    write_entry("secret", "รายงานภายใน", visibility="internal")
+    load(write_entry.folder)
+    auth.login("reader")
+    assert [r["slug"] for r in search(client, "รายงาน")["results"]] == ["secret"]
+    assert client.get("/entries/secret").status_code == 200
+    with app.app_context():
+        row = db_session().scalar(select(AccessLog))
+        assert row.user_id is not None and row.visitor == ""
 
 
 def test_api_shapes(client, load, write_entry):
@@ -110,9 +123,11 @@ def test_pages_use_only_local_assets(client):
     assert client.get("/static/fonts/sarabun-thai-400-normal.woff2").status_code == 200
 
 
-def test_no_inline_styles_or_scripts_that_the_csp_would_block(client, load, write_entry):
+def test_no_inline_styles_or_scripts_that_the_csp_would_block(client, auth, load, write_entry):
     write_entry("a", "เนื้อหา")
     load(write_entry.folder)
-    for url in ("/", "/search?q=เนื้อหา", "/entries/a", "/entries/", "/items/", "/tags/", "/stats", "/nope"):
+    auth.login("cko")
+    for url in ("/", "/search?q=เนื้อหา", "/entries/a", "/entries/", "/items/", "/tags/", "/stats", "/nope",
+                "/workspace", "/admin/audit", "/account/password", "/entries/a/edit"):
         html = client.get(url).get_data(as_text=True)
         assert "style=" not in html and "<script" not in html and "onclick" not in html, url
