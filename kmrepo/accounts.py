@@ -117,7 +117,8 @@ def create_user(
     user.roles = set(roles)
     session.add(user)
     session.flush()
-    audit.record(session, "user_created", actor, target=user, detail=", ".join(sorted(roles)))
+    audit.record(session, "user_created", actor, username="" if actor else "(command line)", target=user,
+                 detail=", ".join(sorted(roles)))
     session.commit()
     return user
 
