@@ -103,6 +103,10 @@ class SearchBackend(Protocol):
         Searches keep working on the old index until the new one is committed.
         """
 
+    def terms(self) -> dict[str, int]:
+        """Indexed Thai words with their document frequencies (for spelling)."""
+        ...
+
     def count(self) -> int:
         """The number of documents in the index."""
 

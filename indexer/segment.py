@@ -17,7 +17,6 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
 from .normalize import normalize
 
@@ -70,7 +69,11 @@ def iter_tokens(text: str) -> Iterable[Token]:
         else:
             kept, dotless = None, run
         offset = 0
-        for piece in segmenter().segment(dotless):
+        seg = segmenter()
+        pieces = seg.segment(dotless)
+        if "า" in dotless:
+            pieces = repair_sara_am(pieces, seg)
+        for piece in pieces:
             w_start, offset = offset, offset + len(piece)
             # "ต่างๆ" and "ต่าง ๆ" are the same word: mai yamok is not part of it.
             word = piece.rstrip("ๆ")
@@ -81,6 +84,49 @@ def iter_tokens(text: str) -> Iterable[Token]:
             s, e = norm.source_span(a, b)
             yield Token(word, s, e, pos)
             pos += 1
+
+
+def repair_sara_am(pieces: list[str], seg: Segmenter) -> list[str]:
+    """Repair the sara-am defect of text pasted from PDF files, where "ำ" came out as
+    "า" ("สาคัญ" for "สำคัญ", "ดาเนินการ" for "ดำเนินการ").
+
+    Rule (issue "Thai search that finds what staff mean"): an "า" after a consonant in a
+    short piece (at most 4 letters) is read as "ำ" when that makes the piece and up to
+    two following pieces (with the piece before, if any) into fewer pieces that are all
+    dictionary words. The text
+    keeps its length, so offsets stay valid. ``pieces`` are :meth:`Segmenter.segment`
+    output; returns a new list (the same one when nothing changed).
+    """
+    out = pieces
+    i = 0
+    while i < len(out):
+        piece = out[i]
+        spots = [j for j, ch in enumerate(piece) if ch == "า" and j and piece[j - 1] + "ำ" in seg.am_syllables]
+        repaired = None
+        if len(piece) <= 4:
+            for j in spots:
+                for lo in ((i, i - 1) if i else (i,)):
+                    for hi in (i + 3, i + 2, i + 1):
+                        if hi > len(out):
+                            continue
+                        window = out[lo:hi]
+                        k = sum(len(p) for p in out[lo:i]) + j
+                        text = "".join(window)
+                        fixed = seg.segment(text[:k] + "ำ" + text[k + 1:])
+                        if len(fixed) < len(window) and all(p in seg.dictionary for p in fixed):
+                            repaired = (lo, hi, fixed)
+                            break
+                    if repaired:
+                        break
+                if repaired:
+                    break
+        if repaired is None:
+            i += 1
+            continue
+        lo, hi, fixed = repaired
+        out = [*out[:lo], *fixed, *out[hi:]]
+        i = lo + len(fixed)
+    return out
 
 
 def words(text: str) -> list[str]:
@@ -99,6 +145,8 @@ class Segmenter:
 
     def __init__(self, dictionary: frozenset[str]):
         self.dictionary = dictionary
+        #: Every "consonant + ำ" found in the dictionary (for :func:`repair_sara_am`).
+        self.am_syllables = frozenset(w[i - 1 : i + 1] for w in dictionary for i, ch in enumerate(w) if ch == "ำ" and i)
         self.engine = "newmm"
         self._nlpo3 = None
         self._trie = None
@@ -138,19 +186,14 @@ def segmenter() -> Segmenter:
 
 
 def load_dictionary() -> frozenset[str]:
-    """PyThaiNLP's Thai words plus ``indexer/data/words.txt``, with dotless variants.
-
-    ``words.txt`` holds one word per line (``#`` starts a comment); the KM team adds
-    government terms there that the segmenter would otherwise split.
-    """
+    """PyThaiNLP's Thai words plus the vocabulary's word files (``indexer/data/words.txt``
+    and any configured in :func:`indexer.vocabulary.configure`), with dotless variants."""
     from pythainlp.corpus import thai_words
 
+    from .vocabulary import word_lines
+
     base = set(thai_words())
-    extra = resources.files("indexer").joinpath("data", "words.txt").read_text(encoding="utf-8")
-    for line in extra.splitlines():
-        word = line.split("#", 1)[0].strip()
-        if word:
-            base.add(word)
+    base.update(word_lines())
     out = set()
     for word in base:
         w = normalize(word).text.replace(".", "").strip()

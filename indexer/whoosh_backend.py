@@ -30,15 +30,18 @@ from .ngrams import is_thai, ngram_tokens, ngrams
 from .query import ParsedQuery, QueryPart, parse_query
 from .segment import Token, iter_tokens, words
 from .snippets import highlight, match_spans, snippet
+from .vocabulary import fingerprint, synonyms
 
 #: Bump when the schema or the analysis changes: an older index is then rebuilt.
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 _VERSION_FILE = "kmrepo-schema-version"
 
 # Field weights for BM25F. Whole words in the title count most; trigram matches least.
 WORD_FIELDS = {"title": 4.0, "tags": 3.0, "summary": 2.0, "body": 1.0}
 GRAM_FIELDS = {"title_ng": 1.0, "body_ng": 0.35}
 PROXIMITY_BOOST = 2.0
+#: A small lift for entries the KM corner features (added to the score, not multiplied).
+FEATURED_BOOST = 0.5
 SNIPPET_CHARS = 240
 
 
@@ -115,7 +118,7 @@ class WhooshBackend:
 
     def _open(self):
         version_file = os.path.join(self.path, _VERSION_FILE)
-        if index.exists_in(self.path) and _read(version_file) == SCHEMA_VERSION:
+        if index.exists_in(self.path) and _read(version_file) == _version():
             return index.open_dir(self.path)
         self._needs_rebuild = True
         if os.path.isdir(self.path):
@@ -123,7 +126,7 @@ class WhooshBackend:
         os.makedirs(self.path, exist_ok=True)
         ix = index.create_in(self.path, build_schema())
         with open(version_file, "w", encoding="ascii") as fh:
-            fh.write(SCHEMA_VERSION)
+            fh.write(_version())
         return ix
 
     @property
@@ -180,6 +183,19 @@ class WhooshBackend:
             self._needs_rebuild = False
         return n
 
+    def terms(self) -> dict[str, int]:
+        """Every Thai word of the title and body fields with its document frequency
+        (the vocabulary "did you mean" corrects towards)."""
+        out: dict[str, int] = {}
+        with self._ix.searcher() as s:
+            reader = s.reader()
+            for fieldname in ("title", "body"):
+                for word, info in reader.iter_field(fieldname):
+                    w = word.decode("utf-8") if isinstance(word, bytes) else word
+                    if is_thai(w[0]):
+                        out[w] = max(out.get(w, 0), info.doc_frequency())
+        return out
+
     def count(self) -> int:
         """The number of documents in the index."""
         with self._ix.searcher() as s:
@@ -217,6 +233,11 @@ class WhooshBackend:
 
 
 # -- helpers -------------------------------------------------------------------------
+
+
+def _version() -> str:
+    """What an index must have been built with: the schema and the vocabulary."""
+    return f"{SCHEMA_VERSION}:{fingerprint()}"
 
 
 def _read(path: str) -> str | None:
@@ -262,18 +283,22 @@ def _filter_query(filters: dict[str, Sequence[str]]):
 
 
 def _part_query(part: QueryPart, relaxed: bool):
-    """The query for one typed chunk: whole words (all of them, or a phrase), or the
-    chunk as a substring through the trigram fields."""
+    """The query for one typed chunk: whole words (all of them, or a phrase), each word
+    or abbreviation also as any of its synonyms (:mod:`indexer.vocabulary`), or the chunk
+    as a substring through the trigram fields."""
     toks = words(part.text)
     if not toks:
         return None
     alternatives = []
     word_fields = list(WORD_FIELDS)
-    if part.phrase or len(toks) == 1:
+    slots = synonyms().expand(toks)
+    if len(slots) == 1:
+        alternatives.append(_slot_query(slots[0], word_fields))
+    elif part.phrase:
         alternatives.append(query.Or([_phrase(f, toks) for f in word_fields]))
     else:
-        per_word = [query.Or([query.Term(f, t) for f in word_fields]) for t in toks]
-        alternatives.append(query.Or(per_word) if relaxed else query.And(per_word))
+        per_slot = [_slot_query(slot, word_fields) for slot in slots]
+        alternatives.append(query.Or(per_slot) if relaxed else query.And(per_slot))
     grams = ngrams(part.text)
     if grams and len(grams[0]) >= 3:
         alternatives.append(query.Or([_phrase(f, grams) for f in GRAM_FIELDS]))
@@ -281,6 +306,11 @@ def _part_query(part: QueryPart, relaxed: bool):
         # A two-letter Thai word ("ลา", "ผล") inside longer words: trigrams starting with it.
         alternatives.append(query.Or([query.Prefix(f, grams[0]) for f in GRAM_FIELDS]))
     return query.Or(alternatives)
+
+
+def _slot_query(slot: tuple[tuple[str, ...], ...], fields: list[str]):
+    """Any of a slot's word sequences, as a phrase, in any of ``fields``."""
+    return query.Or([_phrase(f, list(variant)) for variant in slot for f in fields])
 
 
 def _proximity_bonus(toks: list[str]):
@@ -313,6 +343,7 @@ def _build_query(parsed: ParsedQuery, relaxed: bool):
         bonus = _proximity_bonus([t for p in parsed.required for t in words(p.text)])
         if bonus is not None:
             positive = query.AndMaybe(positive, bonus)
+        positive = query.AndMaybe(positive, query.Term("featured", True, boost=FEATURED_BOOST))
     if excluded:
         positive = query.AndNot(positive, query.Or(excluded))
     return positive, can_relax
@@ -327,6 +358,10 @@ def _highlight_terms(parsed: ParsedQuery) -> tuple[set[str], set[str]]:
         toks = words(part.text)
         terms.update(toks)
         subs.add(" ".join(toks) if part.phrase else "".join(toks))
+        for slot in synonyms().expand(toks):
+            for variant in slot:
+                terms.update(variant)
+                subs.add("".join(variant))
     return terms, subs
 
 

@@ -58,10 +58,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     from flask_wtf.csrf import CSRFProtect
 
+    from indexer import vocabulary
     from indexer.whoosh_backend import WhooshBackend
 
     from . import admin, api, auth, db, entries, kpi, search, web
 
+    # The KM team's own vocabulary (see README "Vocabulary"): <instance>/vocabulary/*.txt
+    vocab = os.path.join(instance, "vocabulary")
+    vocabulary.configure([os.path.join(vocab, "words.txt")], [os.path.join(vocab, "synonyms.txt")])
     app.extensions["kmrepo.search"] = WhooshBackend(app.config["INDEX_DIR"])
     db.init_app(app)
     db.upgrade(app)

@@ -19,6 +19,12 @@ def api_search():
     return jsonify(data)
 
 
+@bp.get("/suggest")
+def api_suggest():
+    """``GET /api/suggest?q=`` suggestions while typing (titles, knowledge items, tags)."""
+    return jsonify(search.suggest_data(request.args.get("q", ""), policy.current_user()))
+
+
 @bp.get("/entries")
 def api_entries():
     page = request.args.get("page", "1")

@@ -5,16 +5,17 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request, url_for
 from sqlalchemy import select
 
 from indexer.backend import SearchRequest
 
 from . import db, policy
 from .entries import summary_of
-from .models import ENTRY_TYPES, Entry, KnowledgeItem
+from .models import ENTRY_TYPES, Entry, KnowledgeItem, Tag, entry_tags
 
 bp = Blueprint("search", __name__)
 
@@ -75,8 +76,12 @@ def search_data(args: Mapping[str, str], user=None, default_limit: int | None = 
         )
         for name, counts in res.facets.items() if name != "visibility"
     }
+    suggestion = None
+    if text and (res.total == 0 or res.relaxed):
+        suggestion = did_you_mean(text, filters)
     return {
         "query": text,
+        "suggestion": suggestion,
         "total": res.total,
         "page": page,
         "pages": max(1, -(-res.total // limit)),
@@ -87,6 +92,64 @@ def search_data(args: Mapping[str, str], user=None, default_limit: int | None = 
         "facets": facets,
         "results": results,
     }
+
+
+_SPELLER_TTL = 300.0  # seconds: new words reach "did you mean" within five minutes
+
+
+def _speller():
+    from indexer.spelling import Speller
+
+    backend = current_app.extensions["kmrepo.search"]
+    cached = current_app.extensions.get("kmrepo.speller")
+    now = time.monotonic()
+    if cached is None or now - cached[0] > _SPELLER_TTL:
+        cached = (now, Speller(backend.terms()))
+        current_app.extensions["kmrepo.speller"] = cached
+    return cached[1]
+
+
+def did_you_mean(text: str, filters: dict) -> str | None:
+    """A corrected form of ``text`` (PyThaiNLP spell checking against the words of the
+    index) that finds entries under the same ``filters``, or None."""
+    suggestion = _speller().suggest(text)
+    if not suggestion or suggestion == text:
+        return None
+    backend = current_app.extensions["kmrepo.search"]
+    found = backend.search(SearchRequest(text=suggestion, filters=filters, limit=1))
+    return suggestion if found.total and not found.relaxed else None
+
+
+def suggest_data(q: str, user, limit: int = 8) -> dict:
+    """Suggestions while typing ``q``: titles of entries ``user`` may read, knowledge
+    items and tags whose names contain it (digits folded). ``{"query", "suggestions":
+    [{"text", "kind": "entry" | "item" | "tag", "url"}]}``, at most ``limit``."""
+    from indexer.normalize import fold_digits
+
+    q = " ".join(fold_digits(q or "").split())[:100]
+    out: list[dict] = []
+    if len(q) < 2:
+        return {"query": q, "suggestions": out}
+    session = db.session()
+    pattern = f"%{q.replace('%', '').replace('_', '')}%"
+    for slug, title in session.execute(
+        select(Entry.slug, Entry.title).where(
+            Entry.status == "published", Entry.visibility.in_(policy.visibilities(user)), Entry.title.like(pattern)
+        ).order_by(Entry.featured.desc(), Entry.updated_at.desc()).limit(limit)
+    ):
+        out.append({"text": title, "kind": "entry", "url": url_for("entries.entry_page", slug=slug)})
+    for item_id, name in session.execute(
+        select(KnowledgeItem.id, KnowledgeItem.name).where(KnowledgeItem.name.like(pattern)).limit(3)
+    ):
+        out.append({"text": name, "kind": "item", "url": url_for("entries.item_page", item_id=item_id)})
+    visible_tags = (
+        select(Tag.name).join(entry_tags).join(Entry, Entry.id == entry_tags.c.entry_id)
+        .where(Tag.name.like(pattern), Entry.status == "published", Entry.visibility.in_(policy.visibilities(user)))
+        .group_by(Tag.name).order_by(Tag.name).limit(3)
+    )
+    for (name,) in session.execute(visible_tags):
+        out.append({"text": name, "kind": "tag", "url": url_for("entries.tag_page", name=name)})
+    return {"query": q, "suggestions": out[:limit]}
 
 
 @bp.get("/")

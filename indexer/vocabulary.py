@@ -1,0 +1,133 @@
+"""Synonyms, abbreviations and the KM team's own vocabulary files.
+
+Two plain-text files, editable without code:
+
+- ``words.txt``: one word per line that the segmenter must keep whole (government
+  terms and abbreviations PyThaiNLP splits badly);
+- ``synonyms.txt``: one group per line, variants separated by ``=``
+  (``พ.ร.บ. = พรบ. = พระราชบัญญัติ``). A search for any variant finds the others.
+
+kmrepo ships both in ``indexer/data/``; an installation adds its own through
+:func:`configure` (kmrepo passes ``<instance>/vocabulary/``). ``#`` starts a comment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+_lock = threading.Lock()
+_extra_words: tuple[str, ...] = ()  # the texts of the extra files, not their paths
+_extra_synonyms: tuple[str, ...] = ()
+
+
+def configure(words_files=(), synonyms_files=()) -> None:
+    """Use these extra files (paths; missing ones are skipped) besides the built-in
+    ones. When what they say changed, the cached dictionary, segmenter and synonym
+    table are dropped (rebuilt on next use)."""
+    global _extra_words, _extra_synonyms
+    new_words, new_synonyms = _read_files(words_files), _read_files(synonyms_files)
+    with _lock:
+        if (new_words, new_synonyms) == (_extra_words, _extra_synonyms):
+            return
+        _extra_words, _extra_synonyms = new_words, new_synonyms
+    from . import segment
+
+    segment.segmenter.cache_clear()
+    synonyms.cache_clear()
+
+
+def _read_files(paths) -> tuple[str, ...]:
+    texts = []
+    for path in paths:
+        try:
+            with open(path, encoding="utf-8") as fh:
+                texts.append(fh.read())
+        except FileNotFoundError:
+            continue
+    return tuple(texts)
+
+
+def _read_lines(text: str) -> list[str]:
+    return [line.split("#", 1)[0].strip() for line in text.splitlines() if line.split("#", 1)[0].strip()]
+
+
+def _files(builtin: str, extra: tuple[str, ...]) -> list[str]:
+    return [resources.files("indexer").joinpath("data", builtin).read_text(encoding="utf-8"), *extra]
+
+
+def word_lines() -> list[str]:
+    """Every extra dictionary word, built-in first, then the configured files."""
+    return [w for text in _files("words.txt", _extra_words) for w in _read_lines(text)]
+
+
+def synonym_lines() -> list[list[str]]:
+    """Every synonym group as a list of variants (groups of fewer than 2 are dropped)."""
+    groups = []
+    for text in _files("synonyms.txt", _extra_synonyms):
+        for line in _read_lines(text):
+            variants = [v.strip() for v in line.split("=") if v.strip()]
+            if len(variants) >= 2:
+                groups.append(variants)
+    return groups
+
+
+def fingerprint() -> str:
+    """A short hash of the vocabulary in use: an index built with another vocabulary
+    must be rebuilt."""
+    payload = "\n".join(word_lines()) + "\n\n" + "\n".join(" = ".join(g) for g in synonym_lines())
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class Synonyms:
+    """Synonym groups over segmented words: ``groups[i]`` is a tuple of variants, each
+    a tuple of normalised words; ``index`` maps a variant's first word to
+    ``(variant, group number)`` pairs, longest variants first."""
+
+    groups: tuple[tuple[tuple[str, ...], ...], ...]
+    index: dict[str, list[tuple[tuple[str, ...], int]]]
+
+    def expand(self, toks: list[str]) -> list[tuple[tuple[str, ...], ...]]:
+        """Split ``toks`` into slots, each a tuple of alternative word sequences: a run
+        of words that is a synonym variant becomes every variant of its group (longest
+        match first); any other word is a slot of its own."""
+        slots: list[tuple[tuple[str, ...], ...]] = []
+        i = 0
+        while i < len(toks):
+            for variant, g in self.index.get(toks[i], ()):
+                if tuple(toks[i : i + len(variant)]) == variant:
+                    slots.append(self.groups[g])
+                    i += len(variant)
+                    break
+            else:
+                slots.append(((toks[i],),))
+                i += 1
+        return slots
+
+
+@lru_cache(maxsize=1)
+def synonyms() -> Synonyms:
+    """The synonym table of the configured files (built once; see :func:`configure`)."""
+    from .segment import words
+
+    groups: list[tuple[tuple[str, ...], ...]] = []
+    index: dict[str, list[tuple[tuple[str, ...], int]]] = {}
+    for line in synonym_lines():
+        variants = []
+        for v in line:
+            toks = tuple(words(v))
+            if toks and toks not in variants:
+                variants.append(toks)
+        if len(variants) < 2:
+            continue
+        g = len(groups)
+        groups.append(tuple(variants))
+        for v in variants:
+            index.setdefault(v[0], []).append((v, g))
+    for entries in index.values():
+        entries.sort(key=lambda e: -len(e[0]))
+    return Synonyms(tuple(groups), index)

@@ -1,0 +1,90 @@
+"""What staff mean: PDF defects, abbreviations and synonyms, misspellings, suggestions."""
+
+from __future__ import annotations
+
+from kmrepo import create_app
+
+from .conftest import search
+
+
+def _slugs(client, q, **params):
+    return [r["slug"] for r in search(client, q, **params)["results"]]
+
+
+def test_sara_am_pasted_from_pdf_is_repaired(client, load, write_entry):
+    write_entry("pdf", "ประเด็นสาคัญ การดาเนินงานประจาปี จานวน ๕ โครงการ")  # as pasted from a PDF
+    write_entry("typed", "เรื่องที่สำคัญมาก")
+    load(write_entry.folder)
+    assert set(_slugs(client, "สำคัญ")) == {"pdf", "typed"}
+    assert _slugs(client, "ดำเนินงาน") == ["pdf"]
+    assert _slugs(client, "ประจำปี จำนวน") == ["pdf"]
+    assert set(_slugs(client, "สาคัญ")) == {"pdf", "typed"}  # the query is repaired the same way
+    snippet = search(client, "สำคัญ")["results"][0]["snippet"]
+    assert "<mark>" in snippet
+
+
+def test_abbreviations_and_synonyms(client, load, write_entry):
+    write_entry("act", "ตามพระราชบัญญัติควบคุมอาคาร พ.ศ. ๒๕๒๒", title="สรุปกฎหมายอาคาร")
+    write_entry("tambon", "องค์การบริหารส่วนตำบลบ้านใหม่ จัดเวทีประชาคม", title="เวทีประชาคม")
+    write_entry("web", "ประกาศผลทางเว็บไซต์ของเทศบาล", title="การประกาศผล")
+    write_entry("faq", "ถาม-ตอบ เรื่องภาษีป้าย", title="ภาษีป้าย")
+    load(write_entry.folder)
+    assert _slugs(client, "พรบ ควบคุมอาคาร") == ["act"]
+    assert _slugs(client, "พ.ร.บ.") == ["act"]
+    assert _slugs(client, "อบต") == ["tambon"]
+    assert _slugs(client, "อบต.บ้านใหม่") == ["tambon"]
+    assert _slugs(client, "เวปไซต์") == ["web"] and _slugs(client, "website") == ["web"]
+    assert _slugs(client, "ถามตอบ") == ["faq"]
+    hit = search(client, "พรบ")["results"][0]
+    assert "<mark>พระราชบัญญัติ</mark>" in hit["snippet"]
+
+
+def test_the_km_team_extends_the_vocabulary_in_a_file(app, client, runner, load, write_entry):
+    write_entry("info", "ศูนย์ข้อมูลข่าวสารของราชการ เปิดให้บริการทุกวัน")
+    load(write_entry.folder)
+    assert _slugs(client, "ศขข") == []
+    folder = app.instance_path + "/vocabulary"
+    import os
+
+    os.makedirs(folder)
+    with open(folder + "/synonyms.txt", "w", encoding="utf-8") as fh:
+        fh.write("# เพิ่มโดยทีมงาน KM\nศขข = ศูนย์ข้อมูลข่าวสาร\n")
+    with open(folder + "/words.txt", "w", encoding="utf-8") as fh:
+        fh.write("ศขข\n")
+    again = create_app({"TESTING": True, "INSTANCE_PATH": app.instance_path})
+    assert again.extensions["kmrepo.search"].needs_rebuild  # the vocabulary changed
+    from kmrepo.cli import cli
+
+    assert again.test_cli_runner().invoke(cli, args=["reindex"]).exit_code == 0
+    assert _slugs(again.test_client(), "ศขข") == ["info"]
+
+
+def test_featured_entries_rank_a_little_higher(client, load, write_entry):
+    write_entry("plain", "คู่มือการจัดเก็บภาษีป้าย", title="ภาษีป้าย")
+    write_entry("star", "คู่มือการจัดเก็บภาษีป้าย", title="ภาษีป้าย", featured="true")
+    load(write_entry.folder)
+    assert _slugs(client, "ภาษีป้าย") == ["star", "plain"]
+
+
+def test_did_you_mean(client, load, write_entry):
+    write_entry("a", "ระเบียบกระทรวงมหาดไทยว่าด้วยการฝึกอบรม", title="ระเบียบการฝึกอบรม")
+    load(write_entry.folder)
+    data = search(client, "ระเบีนบ")
+    assert data["total"] == 0 and data["suggestion"] == "ระเบียบ"
+    page = client.get("/search", query_string={"q": "ระเบีนบ"}).get_data(as_text=True)
+    assert "คุณหมายถึง" in page and "ระเบียบ" in page
+    assert search(client, "ระเบียบ")["suggestion"] is None
+
+
+def test_suggestions_while_typing(client, auth, load, write_entry):
+    write_entry("a", "เนื้อหา", title="คู่มือการลาป่วย ลาพักผ่อน")
+    write_entry("b", "เนื้อหา", title="คู่มือภายในกองคลัง", visibility="internal", tags="[คู่มือภายใน]")
+    load(write_entry.folder)
+    data = client.get("/api/suggest", query_string={"q": "คู่มือ"}).get_json()
+    assert [s["text"] for s in data["suggestions"]] == ["คู่มือการลาป่วย ลาพักผ่อน"]  # not the internal one
+    assert data["suggestions"][0]["url"] == "/entries/a"
+    assert client.get("/api/suggest", query_string={"q": "ค"}).get_json()["suggestions"] == []
+    auth.login("reader")
+    texts = [s["text"] for s in client.get("/api/suggest", query_string={"q": "คู่มือ"}).get_json()["suggestions"]]
+    assert "คู่มือภายในกองคลัง" in texts
+    assert client.get("/static/suggest.js").status_code == 200
