@@ -21,6 +21,7 @@ test: install
 	$(BIN)/python -m pytest
 
 bench: install
+	$(BIN)/python -m bench.quality
 	$(BIN)/python -m bench
 
 clean:

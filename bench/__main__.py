@@ -53,15 +53,40 @@ def corpus_documents() -> list[IndexDocument]:
     return docs
 
 
+def generated_documents(base: list[IndexDocument], n: int, size: int = 2000) -> list[IndexDocument]:
+    """``n`` entries of about ``size`` characters, each a random mix of the corpus's
+    paragraphs (seeded, so every run indexes the same text), titled after one of them."""
+    import random
+
+    rng = random.Random(2568)
+    paras = [p.strip() for d in base for p in d.body.split("\n") if len(p.strip()) > 40]
+    docs = []
+    for i in range(n):
+        body, chars = [], 0
+        while chars < size:
+            p = rng.choice(paras)
+            body.append(p)
+            chars += len(p)
+        src = rng.choice(base)
+        docs.append(IndexDocument(id=f"gen-{i}", title=src.title, body="\n".join(body), summary=src.summary,
+                                  tags=src.tags, type=src.type, department=src.department))
+    return docs
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--copies", type=int, default=1, help="index the corpus this many times (distinct ids)")
     ap.add_argument("--repeat", type=int, default=5, help="runs of the query set")
+    ap.add_argument("--generated", type=int, default=0, metavar="N",
+                    help="instead, N generated entries of ~2,000 Thai characters (paragraphs of the corpus)")
     args = ap.parse_args()
 
     base = corpus_documents()
-    docs = [IndexDocument(**{**d.__dict__, "id": f"{d.id}~{c}"}) if c else d
-            for c in range(args.copies) for d in base]
+    if args.generated:
+        docs = generated_documents(base, args.generated)
+    else:
+        docs = [IndexDocument(**{**d.__dict__, "id": f"{d.id}~{c}"}) if c else d
+                for c in range(args.copies) for d in base]
     chars = sum(len(d.body) + len(d.title) for d in docs)
     with tempfile.TemporaryDirectory() as tmp:
         backend = WhooshBackend(os.path.join(tmp, "ix"))
