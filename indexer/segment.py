@@ -93,33 +93,14 @@ def repair_sara_am(pieces: list[str], seg: Segmenter) -> list[str]:
     Rule (issue "Thai search that finds what staff mean"): an "า" after a consonant in a
     short piece (at most 4 letters) is read as "ำ" when that makes the piece and up to
     two following pieces (with the piece before, if any) into fewer pieces that are all
-    dictionary words. The text
-    keeps its length, so offsets stay valid. ``pieces`` are :meth:`Segmenter.segment`
-    output; returns a new list (the same one when nothing changed).
+    dictionary words. The text keeps its length, so offsets stay valid. ``pieces`` are
+    :meth:`Segmenter.segment` output; returns a new list (the same one when nothing
+    changed).
     """
     out = pieces
     i = 0
     while i < len(out):
-        piece = out[i]
-        spots = [j for j, ch in enumerate(piece) if ch == "า" and j and piece[j - 1] + "ำ" in seg.am_syllables]
-        repaired = None
-        if len(piece) <= 4:
-            for j in spots:
-                for lo in ((i, i - 1) if i else (i,)):
-                    for hi in (i + 3, i + 2, i + 1):
-                        if hi > len(out):
-                            continue
-                        window = out[lo:hi]
-                        k = sum(len(p) for p in out[lo:i]) + j
-                        text = "".join(window)
-                        fixed = seg.segment(text[:k] + "ำ" + text[k + 1:])
-                        if len(fixed) < len(window) and all(p in seg.dictionary for p in fixed):
-                            repaired = (lo, hi, fixed)
-                            break
-                    if repaired:
-                        break
-                if repaired:
-                    break
+        repaired = _repair_at(out, i, seg) if len(out[i]) <= 4 else None
         if repaired is None:
             i += 1
             continue
@@ -127,6 +108,26 @@ def repair_sara_am(pieces: list[str], seg: Segmenter) -> list[str]:
         out = [*out[:lo], *fixed, *out[hi:]]
         i = lo + len(fixed)
     return out
+
+
+def _repair_at(pieces: list[str], i: int, seg: Segmenter) -> tuple[int, int, list[str]] | None:
+    """The first repair of :func:`repair_sara_am` for ``pieces[i]``: ``(lo, hi, fixed)``
+    where ``fixed`` replaces ``pieces[lo:hi]``, or None. Narrower windows are tried first."""
+    piece = pieces[i]
+    for j, ch in enumerate(piece):
+        if ch != "า" or not j or piece[j - 1] + "ำ" not in seg.am_syllables:
+            continue
+        for lo in (i, i - 1) if i else (i,):
+            for hi in (i + 3, i + 2, i + 1):
+                if hi > len(pieces):
+                    continue
+                window = pieces[lo:hi]
+                text = "".join(window)
+                k = sum(len(p) for p in pieces[lo:i]) + j
+                fixed = seg.segment(text[:k] + "ำ" + text[k + 1:])
+                if len(fixed) < len(window) and all(p in seg.dictionary for p in fixed):
+                    return lo, hi, fixed
+    return None
 
 
 def words(text: str) -> list[str]:

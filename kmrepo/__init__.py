@@ -71,7 +71,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     db.upgrade(app)
     web.init_app(app)
     auth.init_app(app)
-    CSRFProtect(app)
+    CSRFProtect(app)  # checks the token of every POST: forms and one-button actions alike
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(search.bp)

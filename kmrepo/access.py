@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from .models import AccessLog, Entry, utcnow
@@ -99,10 +100,6 @@ def purge_older_than(session: Session, days: int) -> int:
     """Delete access rows older than ``days`` days (a whole number ≥ 1; ValueError
     otherwise); commits and returns how many were deleted. Privacy rule (issue
     "Accounts, roles and security"): keep no more than the KPI needs."""
-    from datetime import timedelta
-
-    from sqlalchemy import delete
-
     if int(days) < 1:
         raise ValueError("days must be at least 1")
     cutoff = utcnow() - timedelta(days=int(days))

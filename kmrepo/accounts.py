@@ -19,7 +19,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import audit
 from .access import visitor_hash
-from .models import ROLES, Department, User, utcnow
+from .models import ROLES, Department, User, named, utcnow
 
 #: Password rule: at least 10 characters, not containing the username (NIST SP 800-63B
 #: favours length over composition rules).
@@ -73,13 +73,7 @@ def check_password(password: str, username: str = "") -> None:
 def department_named(session: Session, name: str) -> Department | None:
     """The unit called ``name`` (created if new); None for an empty name."""
     name = (name or "").strip()
-    if not name:
-        return None
-    dept = session.scalar(select(Department).where(Department.name == name))
-    if dept is None:
-        dept = Department(name=name)
-        session.add(dept)
-    return dept
+    return named(session, Department, name) if name else None
 
 
 def user_by_name(session: Session, username: str) -> User | None:
@@ -150,7 +144,7 @@ def set_active(session: Session, user: User, active: bool, actor: User | None) -
         raise AccountError("you cannot deactivate your own account", "ไม่สามารถระงับบัญชีของตนเองได้")
     user.active = active
     if not active:
-        user.session_token = secrets.token_hex(16)
+        user.end_sessions()
     audit.record(session, "user_reactivated" if active else "user_deactivated", actor, target=user)
     session.commit()
 
@@ -206,9 +200,8 @@ def authenticate(session: Session, username: str, password: str, address: str | 
     addr = visitor_hash(address, salt) if address else ""
     since = utcnow() - FAILURE_WINDOW
     last_ok = audit.last_at(session, "login", name)
-    account_since = max(since, _aware(last_ok)) if last_ok else since
     if (
-        audit.count_since(session, "login_failed", account_since, username=name) >= MAX_FAILURES_PER_ACCOUNT
+        audit.count_since(session, "login_failed", since, username=name, after=last_ok) >= MAX_FAILURES_PER_ACCOUNT
         or (addr and audit.count_since(session, "login_failed", since, address=addr) >= MAX_FAILURES_PER_ADDRESS)
     ):
         return SignIn(None, throttled=True)
@@ -227,8 +220,3 @@ def authenticate(session: Session, username: str, password: str, address: str | 
     session.commit()
     return SignIn(user)
 
-
-def _aware(moment):
-    from datetime import UTC
-
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -6,12 +6,12 @@ Who may do what is decided in :mod:`kmrepo.policy`; the work is done in
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from . import access, accounts, audit, db, policy
 from .auth import require, user_by_id
-from .forms import ActionForm, PurgeForm, UserForm
+from .forms import PurgeForm, UserForm
 from .models import AUDIT_ACTIONS, User
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -41,7 +41,7 @@ def users_data() -> dict:
 @bp.get("/users")
 @require(policy.can_manage_users)
 def users():
-    return render_template("admin/users.html", **users_data(), action_form=ActionForm())
+    return render_template("admin/users.html", **users_data())
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -86,16 +86,13 @@ def user_edit(user_id: int):
         else:
             flash(f"บันทึกบัญชี {user.username} แล้ว", "info")
             return redirect(url_for("admin.users"))
-    return render_template("admin/user_form.html", form=form, user=user, action_form=ActionForm()), \
-        400 if form.errors else 200
+    return render_template("admin/user_form.html", form=form, user=user), 400 if form.errors else 200
 
 
 @bp.post("/users/<int:user_id>/active")
 @require(policy.can_manage_users)
 def user_active(user_id: int):
     user = user_by_id(user_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
     make_active = request.form.get("active") == "1"
     try:
         accounts.set_active(db.session(), user, make_active, policy.current_user())
@@ -110,8 +107,6 @@ def user_active(user_id: int):
 @require(policy.can_manage_users)
 def user_reset(user_id: int):
     user = user_by_id(user_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
     temporary = accounts.reset_password(db.session(), user, policy.current_user())
     return render_template("admin/reset_done.html", user=user, temporary=temporary)
 

@@ -54,9 +54,13 @@ def record(
     return event
 
 
-def count_since(session: Session, action: str, since: datetime, *, username: str = "", address: str = "") -> int:
-    """Events of ``action`` at or after ``since``, for one username and/or address hash."""
+def count_since(session: Session, action: str, since: datetime, *, username: str = "", address: str = "",
+                after: datetime | None = None) -> int:
+    """Events of ``action`` at or after ``since`` (and strictly after ``after``, if
+    given), for one username and/or address hash."""
     q = select(func.count(AuditEvent.id)).where(AuditEvent.action == action, AuditEvent.at >= since)
+    if after is not None:
+        q = q.where(AuditEvent.at > after)
     if username:
         q = q.where(AuditEvent.username == username)
     if address:

@@ -17,7 +17,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -31,6 +30,7 @@ from sqlalchemy import select
 from . import accounts, audit, db, policy
 from .forms import LoginForm, PasswordForm
 from .models import User
+from .web import error_response
 
 bp = Blueprint("auth", __name__, url_prefix="/account")
 
@@ -71,7 +71,7 @@ def _load_user(user_id: str) -> User | None:
 
 def _unauthorized():
     if request.path.startswith("/api/"):
-        return jsonify(error="ต้องลงชื่อเข้าใช้", status=401), 401
+        return error_response(401, "ต้องลงชื่อเข้าใช้")
     flash("กรุณาลงชื่อเข้าใช้ก่อน", "info")
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
@@ -84,7 +84,7 @@ def _force_password_change():
     if request.endpoint in ("auth.password", "auth.logout", "static"):
         return None
     if request.path.startswith("/api/"):
-        return jsonify(error="ต้องเปลี่ยนรหัสผ่านก่อน", status=403), 403
+        return error_response(403, "ต้องเปลี่ยนรหัสผ่านก่อน")
     return redirect(url_for("auth.password"))
 
 
@@ -147,10 +147,6 @@ def login():
 @bp.post("/logout")
 @require(policy.is_signed_in)
 def logout():
-    from .forms import ActionForm
-
-    if not ActionForm().validate_on_submit():
-        abort(400)
     user = policy.current_user()
     audit.record(db.session(), "logout", user)
     db.session().commit()

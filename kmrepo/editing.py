@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import audit, policy, uploads
-from .models import Attachment, Department, Entry, KnowledgeItem, Tag, User, utcnow
+from .models import Attachment, Department, Entry, KnowledgeItem, Tag, User, named, utcnow
 
 
 @dataclass
@@ -74,7 +74,7 @@ def save_entry(session: Session, entry: Entry | None, fields: EntryFields, user:
     if policy.has_role(user, "km_team"):
         entry.featured = bool(fields.featured)
     entry.department = session.get(Department, fields.department_id) if fields.department_id else None
-    entry.tags = [_tag(session, name) for name in fields.tags]
+    entry.tags = [named(session, Tag, name) for name in fields.tags]
     entry.knowledge_items = [
         k for k in (session.get(KnowledgeItem, i) for i in fields.knowledge_items) if k is not None
     ]
@@ -85,12 +85,9 @@ def save_entry(session: Session, entry: Entry | None, fields: EntryFields, user:
     return entry
 
 
-def _tag(session: Session, name: str) -> Tag:
-    tag = session.scalar(select(Tag).where(Tag.name == name))
-    if tag is None:
-        tag = Tag(name=name)
-        session.add(tag)
-    return tag
+#: The audit action each lifecycle move is recorded as.
+_AUDITED_AS = {"submit": "entry_submitted", "return": "entry_returned", "approve": "entry_approved",
+               "publish": "entry_published", "retire": "entry_retired", "restore": "entry_published"}
 
 
 def change_status(session: Session, entry: Entry, action: str, user: User) -> None:
@@ -100,9 +97,7 @@ def change_status(session: Session, entry: Entry, action: str, user: User) -> No
         raise PermissionError(f"{action} is not allowed on this entry now")
     entry.status = policy.ENTRY_TRANSITIONS[action][1]
     entry.updated_at = utcnow()
-    names = {"submit": "entry_submitted", "return": "entry_returned", "approve": "entry_approved",
-             "publish": "entry_published", "retire": "entry_retired", "restore": "entry_published"}
-    audit.record(session, names[action], user, target=entry)
+    audit.record(session, _AUDITED_AS[action], user, target=entry)
     session.commit()
 
 

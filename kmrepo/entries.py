@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from . import access, db, editing, policy, uploads
 from .auth import require
-from .forms import ActionForm, EntryForm, UploadForm
+from .forms import EntryForm, UploadForm
 from .models import (
     ENTRY_STATUSES,
     Attachment,
@@ -293,8 +293,6 @@ def entry_status(slug: str):
     user = policy.current_user()
     entry = get_visible_entry(slug, user)
     action = request.form.get("action", "")
-    if not ActionForm().validate_on_submit():
-        abort(400)
     try:
         editing.change_status(db.session(), entry, action, user)
     except PermissionError:
@@ -313,7 +311,7 @@ def entry_upload(slug: str):
     form = UploadForm()
     if not form.validate_on_submit():
         flash(" ".join(e for errs in form.errors.values() for e in errs) or "คำขอไม่ถูกต้อง", "error")
-        return redirect(url_for("entries.entry_page", slug=entry.slug)), 303
+        return redirect(url_for("entries.entry_page", slug=entry.slug), code=303)
     upload = form.file.data
     data = upload.read(current_app.config["UPLOAD_MAX_BYTES"] + 1)
     try:
@@ -350,4 +348,4 @@ def attachment(attachment_id: int, filename: str):
 def render_entry(slug: str, status: int = 200):
     """The entry page for ``slug`` (records one access)."""
     data = open_entry(slug, policy.current_user(), "web", request.remote_addr)
-    return render_template("entry.html", entry=data, upload_form=UploadForm(), action_form=ActionForm()), status
+    return render_template("entry.html", entry=data, upload_form=UploadForm()), status

@@ -90,6 +90,3 @@ class PurgeForm(FlaskForm):
             raise ValidationError("กรุณาระบุจำนวนวันเป็นตัวเลขตั้งแต่ ๑ ขึ้นไป")
         field.data = int(value)
 
-
-class ActionForm(FlaskForm):
-    """A button that changes something (carries only the CSRF token)."""

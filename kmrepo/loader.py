@@ -32,7 +32,17 @@ from sqlalchemy.orm import Session
 
 from indexer.normalize import fold_digits
 
-from .models import ENTRY_TYPES, KNOWLEDGE_KINDS, VISIBILITIES, Department, Entry, KnowledgeItem, Tag, utcnow
+from .models import (
+    ENTRY_TYPES,
+    KNOWLEDGE_KINDS,
+    VISIBILITIES,
+    Department,
+    Entry,
+    KnowledgeItem,
+    Tag,
+    named,
+    utcnow,
+)
 
 #: Part of every file's hash: bump when parsing changes, so the next load re-applies it.
 LOADER_VERSION = "1"
@@ -317,11 +327,7 @@ class _Lookup:
     def get(self, model, name: str):
         key = (model, name)
         if key not in self.cache:
-            obj = self.session.scalar(select(model).where(model.name == name))
-            if obj is None:
-                obj = model(name=name)
-                self.session.add(obj)
-            self.cache[key] = obj
+            self.cache[key] = named(self.session, model, name)
         return self.cache[key]
 
 

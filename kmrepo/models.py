@@ -6,9 +6,10 @@ can be rebuilt from them (``kmrepo reindex``).
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, String, Table, Text, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -170,12 +171,14 @@ class User(Base):
         """``"<id>:<session_token>"``: a changed token invalidates old sessions."""
         return f"{self.id}:{self.session_token}"
 
+    def end_sessions(self) -> None:
+        """Invalidate every login cookie of the account (a new session token)."""
+        self.session_token = secrets.token_hex(16)
+
     def set_password(self, password: str) -> None:
         """Hash and store ``password`` (scrypt) and end the account's other sessions."""
-        import secrets
-
         self.password_hash = generate_password_hash(password, method=PASSWORD_HASH_METHOD)
-        self.session_token = secrets.token_hex(16)
+        self.end_sessions()
 
     def check_password(self, password: str) -> bool:
         """True when ``password`` matches the stored hash."""
@@ -333,6 +336,16 @@ class AuditEvent(Base):
         return AUDIT_ACTIONS.get(self.action, self.action)
 
 
+def named(session, model, name: str):
+    """The ``model`` row (Department, Tag or KnowledgeItem: anything with a unique
+    ``name``) called ``name``, added to ``session`` if there is none yet."""
+    obj = session.scalar(select(model).where(model.name == name))
+    if obj is None:
+        obj = model(name=name)
+        session.add(obj)
+    return obj
+
+
 __all__ = [
     "AUDIT_ACTIONS",
     "ENTRY_STATUSES",
@@ -350,4 +363,5 @@ __all__ = [
     "Tag",
     "User",
     "UserRole",
+    "named",
 ]

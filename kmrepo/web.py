@@ -88,16 +88,18 @@ def _security_headers(response):
     return response
 
 
-def _error(exc):
-    code = getattr(exc, "code", 500) or 500
-    message = ERROR_MESSAGES.get(code, ERROR_MESSAGES[500])
+def error_response(code: int, message: str):
+    """An error as the caller expects it: ``{"error", "status"}`` JSON under /api/,
+    the Thai error page elsewhere."""
     if request.path.startswith("/api/"):
         return jsonify(error=message, status=code), code
     return render_template("error.html", code=code, message=message), code
 
 
+def _error(exc):
+    code = getattr(exc, "code", 500) or 500
+    return error_response(code, ERROR_MESSAGES.get(code, ERROR_MESSAGES[500]))
+
+
 def _csrf_error(_exc):
-    message = "แบบฟอร์มหมดอายุหรือไม่ถูกต้อง (CSRF) กรุณาโหลดหน้าใหม่แล้วลองอีกครั้ง"
-    if request.path.startswith("/api/"):
-        return jsonify(error=message, status=400), 400
-    return render_template("error.html", code=400, message=message), 400
+    return error_response(400, "แบบฟอร์มหมดอายุหรือไม่ถูกต้อง (CSRF) กรุณาโหลดหน้าใหม่แล้วลองอีกครั้ง")
