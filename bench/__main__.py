@@ -1,10 +1,12 @@
-"""Speed of the embedded search backend on real input: ``python -m bench [--copies N]``.
+"""Speed of a search backend on real input: ``python -m bench [--generated N] [--backend B]``.
 
 Indexes the demo corpus plus ``../shared/km-plans`` (chunked into ~700-character
-entries), optionally ``--copies`` times over with distinct ids to grow the corpus, then
-reports rebuild throughput, one-entry update latency, search latency p50/p95 (with
-snippets) over realistic staff queries, index size on disk and peak memory (RSS).
-Figures only; nothing is asserted.
+entries), optionally ``--copies`` times over with distinct ids, or ``--generated N``
+entries of ~2,000 Thai characters; then reports rebuild throughput, one-entry update
+latency, search latency p50/p95 (with snippets) over realistic staff queries, index size
+on disk and peak memory (RSS), and the baseline the rebuild is measured against:
+segmenting the same text with PyThaiNLP ``newmm`` in one process. Figures only;
+nothing is asserted.
 """
 
 from __future__ import annotations
@@ -17,8 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from indexer.backend import IndexDocument, SearchRequest
-from indexer.whoosh_backend import WhooshBackend
+from indexer.backend import BACKENDS, IndexDocument, SearchRequest, open_backend
 
 REPO = Path(__file__).resolve().parent.parent
 QUERIES = [
@@ -37,7 +38,8 @@ def corpus_documents() -> list[IndexDocument]:
     for path in sorted((REPO / "content").rglob("*.md")):
         p = parse_file(str(path))
         docs.append(IndexDocument(id=p.slug, title=p.title, body=plain_text(p.body), summary=p.summary,
-                                  tags=p.tags, type=p.type, department=p.department))
+                                  tags=p.tags, type=p.type, department=p.department,
+                                  knowledge_item_names=p.knowledge_items))
     plans = REPO.parent / "shared" / "km-plans"
     for path in sorted(plans.glob("*.txt")) if plans.is_dir() else []:
         text = path.read_text(encoding="utf-8")
@@ -69,8 +71,22 @@ def generated_documents(base: list[IndexDocument], n: int, size: int = 2000) -> 
             chars += len(p)
         src = rng.choice(base)
         docs.append(IndexDocument(id=f"gen-{i}", title=src.title, body="\n".join(body), summary=src.summary,
-                                  tags=src.tags, type=src.type, department=src.department))
+                                  tags=src.tags, type=src.type, department=src.department,
+                                  knowledge_item_names=src.knowledge_item_names))
     return docs
+
+
+def newmm_baseline(docs: list[IndexDocument]) -> float:
+    """Seconds PyThaiNLP ``newmm`` (pure Python, default dictionary) takes to segment
+    the titles and bodies of ``docs`` in one process: the issue's yardstick."""
+    from pythainlp.tokenize import word_tokenize
+
+    word_tokenize("อุ่นเครื่อง", engine="newmm")
+    t = time.perf_counter()
+    for d in docs:
+        word_tokenize(d.title, engine="newmm")
+        word_tokenize(d.body, engine="newmm")
+    return time.perf_counter() - t
 
 
 def main() -> None:
@@ -79,6 +95,8 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5, help="runs of the query set")
     ap.add_argument("--generated", type=int, default=0, metavar="N",
                     help="instead, N generated entries of ~2,000 Thai characters (paragraphs of the corpus)")
+    ap.add_argument("--backend", choices=BACKENDS, default="sqlite", help="the backend to measure")
+    ap.add_argument("--no-baseline", action="store_true", help="skip timing PyThaiNLP newmm alone")
     args = ap.parse_args()
 
     base = corpus_documents()
@@ -89,7 +107,7 @@ def main() -> None:
                 for c in range(args.copies) for d in base]
     chars = sum(len(d.body) + len(d.title) for d in docs)
     with tempfile.TemporaryDirectory() as tmp:
-        backend = WhooshBackend(os.path.join(tmp, "ix"))
+        backend = open_backend(args.backend, os.path.join(tmp, "ix"))
         t = time.perf_counter()
         backend.rebuild(docs)
         build = time.perf_counter() - t
@@ -102,11 +120,16 @@ def main() -> None:
                 t = time.perf_counter()
                 backend.search(SearchRequest(q, filters={"visibility": ["public"]}, limit=10))
                 lat.append((time.perf_counter() - t) * 1000)
-        size = sum(f.stat().st_size for f in Path(tmp, "ix").iterdir())
+        size = sum(f.stat().st_size for f in Path(tmp, "ix").rglob("*") if f.is_file())
     lat.sort()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+               resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+    print(f"backend              {args.backend} ({getattr(backend, 'workers', 1)} worker processes for rebuilds)")
     print(f"documents            {len(docs)} ({chars:,} characters)")
     print(f"full rebuild         {build:.2f} s = {len(docs) / build:.0f} entries/s, {chars / build:,.0f} chars/s")
+    if not args.no_baseline:
+        base_s = newmm_baseline(docs)
+        print(f"baseline newmm       {base_s:.2f} s in one process (rebuild is {base_s / build:.1f}x faster)")
     print(f"one-entry update     {update * 1000:.0f} ms")
     print(f"search (n={len(lat)})      p50 {statistics.median(lat):.1f} ms, p95 {lat[int(len(lat) * .95) - 1]:.1f} ms")
     print(f"index size           {size / 1e6:.1f} MB")

@@ -18,9 +18,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from indexer.backend import IndexDocument, SearchRequest
+from indexer.backend import BACKENDS, IndexDocument, SearchRequest, open_backend
 from indexer.normalize import normalize_text
-from indexer.whoosh_backend import WhooshBackend
 
 from .__main__ import corpus_documents
 
@@ -90,6 +89,13 @@ def evaluate(search: Callable[[str], list[str]], judged) -> tuple[float, float, 
     return rr / n, rec / n, misses
 
 
+def _searcher(backend) -> Callable[[str], list[str]]:
+    def search(q: str) -> list[str]:
+        return [h.id for h in backend.search(SearchRequest(q, limit=K)).hits]
+
+    return search
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--show-misses", action="store_true", help="list queries not answered perfectly")
@@ -97,17 +103,13 @@ def main() -> None:
     docs = corpus_documents()
     judged = load_judgments(docs)
     with tempfile.TemporaryDirectory() as tmp:
-        backend = WhooshBackend(os.path.join(tmp, "ix"))
-        backend.rebuild(docs)
-
-        def kmrepo_search(q: str) -> list[str]:
-            return [h.id for h in backend.search(SearchRequest(q, limit=K)).hits]
-
-        engines = {
-            "kmrepo (Whoosh + PyThaiNLP)": kmrepo_search,
-            "SQLite FTS5 unicode61": fts5_engine(docs, "unicode61"),
-            "SQLite FTS5 trigram": fts5_engine(docs, "trigram"),
-        }
+        engines: dict[str, Callable[[str], list[str]]] = {}
+        for kind in BACKENDS:
+            backend = open_backend(kind, os.path.join(tmp, kind))
+            backend.rebuild(docs)
+            engines[f"kmrepo ({kind} backend)"] = _searcher(backend)
+        engines["SQLite FTS5 unicode61"] = fts5_engine(docs, "unicode61")
+        engines["SQLite FTS5 trigram"] = fts5_engine(docs, "trigram")
         print(f"{len(judged)} judged queries over {len(docs)} documents (demo entries + KM plans in ~700-char chunks)")
         print(f"{'engine':32} {'MRR@10':>7} {'recall@10':>10}")
         for name, fn in engines.items():

@@ -3,11 +3,13 @@
 kmrepo talks to any search backend through :class:`SearchBackend`: add (insert or
 replace), delete, search, rebuild, count. The database is the source of truth; a backend
 holds only derived data and can be rebuilt from :class:`IndexDocument` values at any time.
-Whoosh (:mod:`indexer.whoosh_backend`) is the embedded default.
+SQLite FTS5 (:mod:`indexer.sqlite_backend`) is the embedded default; Whoosh
+(:mod:`indexer.whoosh_backend`) is the alternative. :func:`open_backend` opens either.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,7 +25,8 @@ class IndexDocument:
 
     ``id`` is the entry's slug. ``body`` is plain text (Markdown already rendered and
     stripped), the text snippets are cut from. ``knowledge_items`` are knowledge item
-    ids as strings. ``fiscal_year`` is a Buddhist Era year or None.
+    ids as strings (for filters and facets); ``knowledge_item_names`` their names,
+    searched like tags. ``fiscal_year`` is a Buddhist Era year or None.
     """
 
     id: str
@@ -34,6 +37,7 @@ class IndexDocument:
     type: str = ""
     department: str = ""
     knowledge_items: Sequence[str] = ()
+    knowledge_item_names: Sequence[str] = ()
     fiscal_year: int | None = None
     visibility: str = "public"
     featured: bool = False
@@ -113,3 +117,24 @@ class SearchBackend(Protocol):
     @property
     def needs_rebuild(self) -> bool:
         """True when the stored index is missing or from an older schema."""
+
+
+#: Backends :func:`open_backend` knows, by the name used in kmrepo's ``SEARCH_BACKEND``.
+BACKENDS = ("sqlite", "whoosh")
+
+
+def open_backend(kind: str, folder: str) -> SearchBackend:
+    """Open (creating when missing) the ``kind`` backend's index inside ``folder``.
+
+    ``"sqlite"`` (the default: SQLite FTS5, ``<folder>/fts5.sqlite3``) or ``"whoosh"``
+    (``<folder>/whoosh/``). Raises ValueError for another name.
+    """
+    if kind == "sqlite":
+        from .sqlite_backend import SqliteBackend
+
+        return SqliteBackend(os.path.join(folder, "fts5.sqlite3"))
+    if kind == "whoosh":
+        from .whoosh_backend import WhooshBackend
+
+        return WhooshBackend(os.path.join(folder, "whoosh"))
+    raise ValueError(f"unknown search backend {kind!r}; choose one of {', '.join(BACKENDS)}")

@@ -106,9 +106,30 @@ def normalize(text: str) -> Normalized:
     return Normalized("".join(out), tuple(origin))
 
 
+def _fast_table() -> dict[int, str | None]:
+    table: dict[int, str | None] = {ord(ch): None for ch in _INVISIBLE}
+    table.update(_THAI_DIGITS)
+    table.update({ord(k): v for k, v in _FOLD.items()})
+    for code in range(0x3001):
+        ch = chr(code)
+        if ch.isspace():
+            table[code] = "\n" if ch in "\n\r" else " "
+    return table
+
+
+_FAST = _fast_table()
+
+
 def normalize_text(text: str) -> str:
-    """Normalise ``text`` like :func:`normalize` but return only the string."""
-    return normalize(text).text
+    """Normalise ``text`` like :func:`normalize` but return only the string.
+
+    The same steps done with ``str`` methods, without the offset map: several times
+    faster, for indexing and queries (where no offsets are needed).
+    """
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text).replace("\u0e4d\u0e32", "\u0e33")
+    text = text.translate(_FAST)
+    return text.lower() if not text.islower() else text
 
 
 def _nfc_origin(source: str, composed: str) -> list[int]:

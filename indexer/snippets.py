@@ -97,3 +97,47 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
         else:
             merged.append((s, e))
     return merged
+
+
+def best_snippet(text: str, terms: Iterable[str], substrings: Iterable[str] = (), max_chars: int = 220) -> str:
+    """:func:`snippet` of ``text`` for these ``terms`` and ``substrings`` (as in
+    :func:`match_spans`), without segmenting the whole text.
+
+    The region with the most distinct matches is found by plain substring search of the
+    normalised text; only that region (plus a margin) is segmented for exact whole-word
+    highlighting. Cost grows with the text's length but not with Thai segmentation, so a
+    page of hits over 2,000-character entries takes a few milliseconds.
+    """
+    if not text:
+        return ""
+    keys = {k for k in set(terms) | set(substrings) if k}
+    norm = normalize(text)
+    ntext = norm.text
+    found: list[tuple[int, str]] = []
+    for key in keys:
+        i = ntext.find(key)
+        n = 0
+        while i >= 0 and n < 64:
+            found.append((i, key))
+            i, n = ntext.find(key, i + len(key)), n + 1
+    if not found:
+        return snippet(text, [], max_chars)
+    found.sort()
+    best_start, best_rank = found[0][0], (0, 0)
+    for i, (start, _) in enumerate(found):
+        inside = [k for s, k in found[i:] if s < start + max_chars]
+        rank = (len(set(inside)), len(inside))
+        if rank > best_rank:
+            best_start, best_rank = start, rank
+    margin = max_chars // 2
+    a, _ = norm.source_span(max(0, best_start - margin), max(0, best_start - margin) + 1)
+    b_norm = min(len(ntext), best_start + max_chars + margin)
+    b = norm.source_span(b_norm - 1, b_norm)[1] if b_norm else 0
+    # Widen to whitespace so the segmenter sees whole words at both edges.
+    space = text.rfind(" ", 0, a)
+    a = space + 1 if space >= 0 and a - space < 40 else a
+    space = text.find(" ", b)
+    b = space if space >= 0 and space - b < 40 else b
+    region = text[a:b]
+    spans = [(s + a, e + a) for s, e in match_spans(region, terms, substrings)]
+    return snippet(text, spans, max_chars)

@@ -18,6 +18,10 @@ import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .query import ParsedQuery
 
 _lock = threading.Lock()
 _extra_words: tuple[str, ...] = ()  # the texts of the extra files, not their paths
@@ -107,6 +111,37 @@ class Synonyms:
                 slots.append(((toks[i],),))
                 i += 1
         return slots
+
+
+    def join_parts(self, parsed: ParsedQuery, max_parts: int = 5) -> ParsedQuery:
+        """``parsed`` with runs of consecutive plain (unquoted, required) parts that
+        together spell one synonym variant joined into one part, so "One Stop Service"
+        typed as three words also finds its variant "ศูนย์บริการร่วม". Parts are
+        otherwise kept as typed."""
+        from .query import ParsedQuery, QueryPart
+        from .segment import words
+
+        parts = list(parsed.parts)
+        out: list[QueryPart] = []
+        i = 0
+        while i < len(parts):
+            joined = None
+            for m in range(min(max_parts, len(parts) - i), 1, -1):
+                run = parts[i : i + m]
+                if any(p.phrase or p.excluded for p in run):
+                    continue
+                text = " ".join(p.text for p in run)
+                slots = self.expand(words(text))
+                if len(slots) == 1 and len(slots[0]) > 1:
+                    joined = (QueryPart(text), m)
+                    break
+            if joined:
+                out.append(joined[0])
+                i += joined[1]
+            else:
+                out.append(parts[i])
+                i += 1
+        return ParsedQuery(parsed.raw, tuple(out)) if len(out) != len(parts) else parsed
 
 
 @lru_cache(maxsize=1)

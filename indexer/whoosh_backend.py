@@ -29,11 +29,11 @@ from .backend import FILTER_FIELDS, Hit, IndexDocument, Progress, SearchRequest,
 from .ngrams import is_thai, ngram_tokens, ngrams
 from .query import ParsedQuery, QueryPart, parse_query
 from .segment import Token, iter_tokens, words
-from .snippets import highlight, match_spans, snippet
+from .snippets import best_snippet, highlight, match_spans
 from .vocabulary import fingerprint, synonyms
 
 #: Bump when the schema or the analysis changes: an older index is then rebuilt.
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 _VERSION_FILE = "kmrepo-schema-version"
 
 # Field weights for BM25F. Whole words in the title count most; trigram matches least.
@@ -205,7 +205,7 @@ class WhooshBackend:
 
     def search(self, request: SearchRequest) -> SearchResults:
         """Rank the documents that match ``request`` (see :mod:`indexer.query`)."""
-        parsed = parse_query(request.text)
+        parsed = synonyms().join_parts(parse_query(request.text))
         flt = _filter_query(request.filters)
         limit = max(1, min(request.limit, 100))
         offset = max(0, request.offset)
@@ -252,7 +252,7 @@ def _fields(doc: IndexDocument) -> dict:
     updated = doc.updated_at or datetime(1970, 1, 1)
     if updated.tzinfo is not None:
         updated = updated.astimezone(UTC).replace(tzinfo=None)
-    tags = " ; ".join(doc.tags)
+    tags = " ; ".join([*doc.tags, *doc.knowledge_item_names])
     return {
         "id": doc.id,
         "title": doc.title,
@@ -368,13 +368,12 @@ def _highlight_terms(parsed: ParsedQuery) -> tuple[set[str], set[str]]:
 def _hit(h, terms: set[str], subs: set[str], browsing: bool) -> Hit:
     title = h.get("title", "")
     title_html = highlight(title, match_spans(title, terms, subs))
-    text = h.get("body") or h.get("summary") or ""
-    spans = match_spans(text, terms, subs)
-    if not spans and h.get("summary"):
-        text = h["summary"]
-        spans = match_spans(text, terms, subs)
+    snip = best_snippet(h.get("body") or h.get("summary") or "", terms, subs, SNIPPET_CHARS)
+    if h.get("summary") and h.get("body") and terms and "<mark>" not in snip:
+        alt = best_snippet(h["summary"], terms, subs, SNIPPET_CHARS)
+        snip = alt if "<mark>" in alt else snip
     score = 0.0 if browsing else float(h.score or 0.0)
-    return Hit(id=h["id"], score=score, title_html=title_html, snippet_html=snippet(text, spans, SNIPPET_CHARS))
+    return Hit(id=h["id"], score=score, title_html=title_html, snippet_html=snip)
 
 
 def _facet_counts(results, name: str) -> dict[str, int]:

@@ -23,7 +23,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     The instance folder (database, search index, secret key, ``config.py``) is
     ``test_config["INSTANCE_PATH"]``, else ``$KMREPO_INSTANCE``, else ``./instance``.
     Settings come from defaults, then ``<instance>/config.py`` (if present), then the
-    environment (``KMREPO_DATABASE_URL``), then ``test_config``. Nothing is loaded into
+    environment (``KMREPO_DATABASE_URL``, ``KMREPO_SEARCH_BACKEND``), then ``test_config``. Nothing is loaded into
     the database here; the schema is brought up to date (Alembic) on every start.
     """
     instance = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("KMREPO_INSTANCE", "instance")
@@ -38,6 +38,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(
         DATABASE_URL="sqlite:///" + os.path.join(instance, "kmrepo.sqlite3"),
         INDEX_DIR=os.path.join(instance, "index"),
+        SEARCH_BACKEND="sqlite",  # or "whoosh" (see README "Search backends")
         PAGE_SIZE=10,
         JSON_AS_ASCII=False,
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
@@ -50,6 +51,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_pyfile("config.py", silent=True)
     if os.environ.get("KMREPO_DATABASE_URL"):
         app.config["DATABASE_URL"] = os.environ["KMREPO_DATABASE_URL"]
+    if os.environ.get("KMREPO_SEARCH_BACKEND"):
+        app.config["SEARCH_BACKEND"] = os.environ["KMREPO_SEARCH_BACKEND"]
     if test_config:
         app.config.from_mapping(test_config)
     if not app.config.get("SECRET_KEY"):
@@ -59,14 +62,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from flask_wtf.csrf import CSRFProtect
 
     from indexer import vocabulary
-    from indexer.whoosh_backend import WhooshBackend
+    from indexer.backend import open_backend
 
     from . import admin, api, auth, db, entries, kpi, search, web
 
     # The KM team's own vocabulary (see README "Vocabulary"): <instance>/vocabulary/*.txt
     vocab = os.path.join(instance, "vocabulary")
     vocabulary.configure([os.path.join(vocab, "words.txt")], [os.path.join(vocab, "synonyms.txt")])
-    app.extensions["kmrepo.search"] = WhooshBackend(app.config["INDEX_DIR"])
+    app.extensions["kmrepo.search"] = open_backend(app.config["SEARCH_BACKEND"], app.config["INDEX_DIR"])
     db.init_app(app)
     db.upgrade(app)
     web.init_app(app)

@@ -40,6 +40,7 @@ def to_document(entry: Entry) -> IndexDocument:
         type=entry.type,
         department=entry.department.name if entry.department else "",
         knowledge_items=[str(k.id) for k in entry.knowledge_items],
+        knowledge_item_names=[k.name for k in entry.knowledge_items],
         fiscal_year=entry.fiscal_year,
         visibility=entry.visibility,
         featured=entry.featured,

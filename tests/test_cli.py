@@ -31,9 +31,9 @@ def test_reindex_rebuilds_a_lost_index_from_the_database(app, runner, client, wr
     write_entry("a", "คู่มือการลาพักผ่อน")
     runner.invoke(args=["load", str(write_entry.folder)])
     shutil.rmtree(app.config["INDEX_DIR"])
-    from indexer.whoosh_backend import WhooshBackend
+    from indexer.backend import open_backend
 
-    app.extensions["kmrepo.search"] = WhooshBackend(app.config["INDEX_DIR"])
+    app.extensions["kmrepo.search"] = open_backend(app.config["SEARCH_BACKEND"], app.config["INDEX_DIR"])
     assert search(client, "ลาพักผ่อน")["total"] == 0
     result = runner.invoke(args=["reindex"])
     assert result.exit_code == 0 and "indexed 1 entries" in result.output

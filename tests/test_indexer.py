@@ -6,17 +6,17 @@ import unicodedata
 
 import pytest
 
-from indexer.backend import IndexDocument, SearchRequest
+from indexer.backend import BACKENDS, IndexDocument, SearchRequest, open_backend
 from indexer.ngrams import ngrams
 from indexer.normalize import normalize
 from indexer.query import parse_query
 from indexer.segment import tokenize, words
-from indexer.snippets import highlight, match_spans, snippet
-from indexer.whoosh_backend import WhooshBackend
+from indexer.snippets import best_snippet, highlight, match_spans, snippet
+from indexer.sqlite_backend import SqliteBackend
 
 
 def test_indexer_does_not_import_flask_or_kmrepo():
-    code = ("import sys, indexer.whoosh_backend, indexer.snippets; "
+    code = ("import sys, indexer.whoosh_backend, indexer.sqlite_backend, indexer.snippets; "
             "assert not any(m.split('.')[0] in ('flask', 'kmrepo') for m in sys.modules), 'imported'")
     subprocess.run([sys.executable, "-c", code], check=True)
 
@@ -65,17 +65,21 @@ def test_snippet_escapes_html_and_marks_matches():
     assert highlight("a<b", [(0, 1)]) == "<mark>a</mark>&lt;b"
 
 
-@pytest.fixture
-def backend(tmp_path):
-    b = WhooshBackend(str(tmp_path / "ix"))
-    b.rebuild([
+DOCS = [
         IndexDocument(id="report", title="คู่มือรายงานผลการอบรม", body="จัดทำรายงานผลภายใน ๑๕ วัน นับแต่วันกลับ",
                       type="manual", department="สำนักปลัด", knowledge_items=["1"], fiscal_year=2568),
         IndexDocument(id="tax", title="ภาษีป้าย", body="ยื่นแบบ ภ.ป.๑ ภายในเดือนมีนาคม ชำระภายใน 15 วัน",
                       type="manual", department="กองคลัง", fiscal_year=2567),
         IndexDocument(id="secret", title="รายงานภายใน", body="รายงานผลการอบรม", type="training_report",
                       visibility="internal"),
-    ])
+]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request, tmp_path):
+    """Each backend test runs on every backend: they must behave alike."""
+    b = open_backend(request.param, str(tmp_path / "ix"))
+    b.rebuild(DOCS)
     return b
 
 
@@ -113,12 +117,75 @@ def test_backend_survives_any_query(backend):
         backend.search(SearchRequest(q))
 
 
-def test_stale_index_is_flagged_for_rebuild(tmp_path, backend):
-    path = backend.path
-    with open(f"{path}/kmrepo-schema-version", "w") as fh:
-        fh.write("0")
-    reopened = WhooshBackend(path)
+@pytest.mark.parametrize("kind", BACKENDS)
+def test_stale_index_is_flagged_for_rebuild(tmp_path, kind, monkeypatch):
+    folder = str(tmp_path / "ix")
+    built = open_backend(kind, folder)
+    assert built.needs_rebuild
+    built.rebuild(DOCS)
+    assert not open_backend(kind, folder).needs_rebuild
+    module = sys.modules[type(built).__module__]
+    monkeypatch.setattr(module, "SCHEMA_VERSION", "0")
+    reopened = open_backend(kind, folder)
     assert reopened.needs_rebuild and reopened.count() == 0
+
+
+def test_synonym_spanning_several_typed_words_finds_its_other_variant(backend):
+    backend.add([IndexDocument(id="oss", title="ศูนย์บริการร่วม", body="ยื่นคำขอได้ที่ศูนย์บริการร่วมชั้นหนึ่ง")])
+    assert "oss" in [h.id for h in backend.search(SearchRequest("One Stop Service")).hits]
+
+
+def test_knowledge_item_names_are_searched_like_tags(backend):
+    backend.add([IndexDocument(id="risk", title="ทะเบียนรายการ", body="ตารางติดตาม",
+                               knowledge_items=["7"], knowledge_item_names=["การบริหารความเสี่ยง"])])
+    assert [h.id for h in backend.search(SearchRequest("บริหารความเสี่ยง")).hits] == ["risk"]
+
+
+def test_searches_read_the_old_index_until_a_rebuild_commits(tmp_path):
+    import threading
+
+    b = SqliteBackend(str(tmp_path / "ix.sqlite3"))
+    b.rebuild(DOCS)
+    seen = []
+
+    def search_from_another_thread(_done):  # called mid-rebuild, inside its transaction
+        reader = threading.Thread(target=lambda: seen.append(b.search(SearchRequest("ภาษีป้าย")).total))
+        reader.start()
+        reader.join()
+
+    b.rebuild(DOCS[:1], progress=search_from_another_thread)
+    assert seen == [1]
+    assert b.search(SearchRequest("ภาษีป้าย")).total == 0 and b.count() == 1
+
+
+def test_parallel_rebuild_indexes_the_same_as_a_serial_one(tmp_path, monkeypatch):
+    import indexer.sqlite_backend as sb
+
+    monkeypatch.setattr(sb, "PARALLEL_MIN_DOCS", 2)
+    many = [IndexDocument(id=f"{d.id}-{i}", title=d.title, body=d.body, visibility=d.visibility)
+            for i in range(20) for d in DOCS]
+    serial, parallel = SqliteBackend(str(tmp_path / "a"), workers=1), SqliteBackend(str(tmp_path / "b"), workers=2)
+    assert serial.rebuild(many) == parallel.rebuild(many) == 60
+    for q in ("รายงานผล", "15 วัน", "อบรม", "ภาษีป้าย -มีนาคม"):
+        a, b = serial.search(SearchRequest(q)), parallel.search(SearchRequest(q))
+        assert a.total == b.total and [h.snippet_html for h in a.hits] == [h.snippet_html for h in b.hits]
+
+
+def test_rebuild_reports_progress_and_a_failed_rebuild_keeps_the_old_index(tmp_path):
+    b = SqliteBackend(str(tmp_path / "ix.sqlite3"))
+    done = []
+    b.rebuild(DOCS, progress=done.append)
+    assert sum(done) == 3
+
+    with pytest.raises(AttributeError):  # the second document cannot be analysed
+        b.rebuild([DOCS[0], IndexDocument(id="bad", title=None)])
+    assert b.count() == 3 and b.search(SearchRequest("ภาษีป้าย")).total == 1
+
+
+def test_best_snippet_shows_the_region_with_the_most_query_words():
+    text = "ภายใน " + "ก" * 500 + " การลาป่วยต้องยื่นใบลาภายในวันแรกที่กลับมาทำงาน " + "ข" * 500
+    html = best_snippet(text, set(words("ลาป่วย ภายใน")), {"ลาป่วย"}, max_chars=120)
+    assert "<mark>ลาป่วย</mark>" in html and html.startswith("…") and html.endswith("…")
 
 
 def test_snippet_never_starts_on_a_combining_mark():

@@ -1,0 +1,594 @@
+"""The default embedded search backend: SQLite FTS5 fed with kmrepo's Thai words.
+
+SQLite cannot split Thai into words, so kmrepo does it (:func:`indexer.segment.words`)
+and FTS5 indexes the words joined by spaces (``unicode61`` tokenizer told that Thai
+vowels and tone marks, Unicode category M, belong to words). Substring recall, for words
+inside compounds ("พัฒนา" in "การพัฒนา") and names the dictionary does not know, comes
+from two small ``trigram`` tables: one over titles, tags and knowledge-item names, one
+over the *distinct indexed words* (``terms``), through which a query chunk also matches
+every indexed word that contains it. Everything is in one SQLite file in WAL mode, so
+searches read a consistent snapshot while a writer works, and a rebuild is one
+transaction: readers see the old index until it commits.
+
+Ranking: BM25 over the word columns (title 4, tags and knowledge-item names 3,
+summary 2, body 1, FTS5's column weights); a match found only inside longer words or
+through title trigrams scores :data:`GRAM_WEIGHT` of its BM25, so it ranks below
+whole-word matches; a bonus where the query's words stand together; a small lift for
+featured entries. Facets and filters are counted in Python over a cached copy of each
+document's filter fields.
+
+Why not Whoosh by default: on this project's 10,000-entry benchmark Whoosh's pure-Python
+writer and scorer were 16× off the rebuild goal and 28× off the p95 search goal; FTS5
+does the same work in C (figures in the README, "Benchmarks").
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from itertools import islice, pairwise
+
+from .backend import FILTER_FIELDS, Hit, IndexDocument, Progress, SearchRequest, SearchResults
+from .ngrams import is_thai
+from .normalize import normalize_text
+from .query import ParsedQuery, QueryPart, parse_query
+from .segment import segmenter, words
+from .snippets import best_snippet, highlight, match_spans
+from .vocabulary import fingerprint, synonyms
+
+#: Bump when the schema or the analysis changes: an older index is then rebuilt.
+SCHEMA_VERSION = "2"
+#: FTS5 column weights of the word table, in column order (title, tags, summary, body).
+WORD_WEIGHTS = (4.0, 3.0, 2.0, 1.0)
+#: A part matched only inside longer words or through title trigrams scores this
+#: share of that match's BM25.
+GRAM_WEIGHT = 0.5
+#: At most this many indexed words containing a query chunk are searched for it.
+MAX_EXPANSION = 200
+PROXIMITY_BOOST = 2.0
+#: A small lift for entries the KM corner features (added to the score).
+FEATURED_BOOST = 0.5
+SNIPPET_CHARS = 240
+#: When fewer documents than this match every word, also look for each word inside
+#: longer words (ranked after the exact matches): "บริหารความเสี่ยง" then finds
+#: "การบริหารจัดการความเสี่ยง".
+WIDEN_BELOW = 10
+#: Rebuilds of at least this many documents segment in worker processes.
+PARALLEL_MIN_DOCS = 400
+
+_WORD_TOKENIZER = "unicode61 remove_diacritics 0 categories 'L* N* Co M*'"
+_SCHEMA = f"""
+CREATE TABLE docs (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    title TEXT NOT NULL, labels TEXT NOT NULL, summary TEXT NOT NULL, body TEXT NOT NULL,
+    type TEXT NOT NULL, department TEXT NOT NULL, items TEXT NOT NULL,
+    fiscal_year TEXT NOT NULL, visibility TEXT NOT NULL,
+    featured INTEGER NOT NULL, updated TEXT NOT NULL
+);
+CREATE VIRTUAL TABLE words USING fts5(title, tags, summary, body, content='', tokenize="{_WORD_TOKENIZER}");
+CREATE VIRTUAL TABLE grams USING fts5(title, content='', tokenize='trigram');
+CREATE TABLE terms (rowid INTEGER PRIMARY KEY, term TEXT NOT NULL UNIQUE);
+CREATE VIRTUAL TABLE term_grams USING fts5(term, content='terms', content_rowid='rowid', tokenize='trigram');
+"""
+
+
+class SqliteBackend:
+    """A :class:`indexer.backend.SearchBackend` in the SQLite file ``path``.
+
+    The file (and its folder) is created when missing. An index from another
+    :data:`SCHEMA_VERSION` or vocabulary is emptied and :attr:`needs_rebuild` is True
+    until :meth:`rebuild`. Thread-safe (one connection per thread); several processes
+    may share the file (SQLite locking, writers wait up to ``timeout`` seconds, then
+    ``sqlite3.OperationalError``). ``workers`` is the number of processes a large
+    rebuild segments with (default: the number of CPUs).
+    """
+
+    def __init__(self, path: str, timeout: float = 30.0, workers: int | None = None):
+        self.path = path
+        self.timeout = timeout
+        self.workers = workers or os.cpu_count() or 1
+        self._local = threading.local()
+        self._meta_lock = threading.Lock()
+        self._meta: tuple[int, dict[int, tuple]] | None = None
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        db = self._db()
+        self._needs_rebuild = self._stored_version(db) != _version()
+        if self._needs_rebuild:
+            with _transaction(db):
+                _create(db)
+
+    # -- connections ------------------------------------------------------------------
+
+    def _db(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            self._local.db = db
+        return db
+
+    @staticmethod
+    def _stored_version(db: sqlite3.Connection) -> str | None:
+        try:
+            row = db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+        except sqlite3.OperationalError:
+            return None
+        return row[0] if row else None
+
+    @property
+    def needs_rebuild(self) -> bool:
+        """True when the index on disk was missing or stale when opened."""
+        return self._needs_rebuild
+
+    # -- writing ----------------------------------------------------------------------
+
+    def add(self, docs: Iterable[IndexDocument]) -> int:
+        """Insert or replace ``docs`` by id, in one transaction. Returns how many."""
+        latest = {doc.id: doc for doc in docs}  # the last of repeated ids wins
+        prepared = [(doc, analyze(doc)) for doc in latest.values()]
+        if not prepared:
+            return 0
+        db = self._db()
+        with _transaction(db):
+            _delete_ids(db, [doc.id for doc, _ in prepared])
+            _insert(db, prepared)
+            _add_terms(db, {t for _doc, fields in prepared for text in fields[:4] for t in text.split()})
+            _bump(db)
+        return len(prepared)
+
+    def delete(self, ids: Iterable[str]) -> int:
+        """Delete the documents with these ids (unknown ids are ignored)."""
+        ids = list(ids)
+        if not ids:
+            return 0
+        db = self._db()
+        with _transaction(db):
+            n = _delete_ids(db, ids)
+            _bump(db)
+        return n
+
+    def rebuild(self, docs: Iterable[IndexDocument], progress: Progress | None = None) -> int:
+        """Replace every document with ``docs`` in one transaction (atomic for readers).
+
+        Segmentation runs in :attr:`workers` processes when there are at least
+        :data:`PARALLEL_MIN_DOCS` documents, while this process writes the index.
+        """
+        docs = list(docs)
+        db = self._db()
+        n = 0
+        with _transaction(db):
+            _create(db, with_meta=False)
+            for table in ("words", "grams"):  # merge once at the end instead of while loading
+                db.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('automerge', 0)")
+            vocabulary: set[str] = set()
+            for batch in _batches(_analyzed(docs, self.workers), 200):
+                _insert(db, batch)
+                for _doc, fields in batch:
+                    for text in fields[:4]:
+                        vocabulary.update(text.split())
+                n += len(batch)
+                if progress:
+                    progress(len(batch))
+            db.executemany("INSERT INTO terms (term) VALUES (?)", ((t,) for t in sorted(vocabulary)))
+            db.execute("INSERT INTO term_grams (term_grams) VALUES ('rebuild')")
+            for table in ("words", "grams"):
+                db.execute(f"INSERT INTO {table} ({table}) VALUES ('optimize')")
+                db.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('automerge', 4)")
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (_version(),))
+            _bump(db)
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # hand the space of the rebuild's log back
+        self._needs_rebuild = False
+        return n
+
+    def terms(self) -> dict[str, int]:
+        """Every indexed Thai word with the number of documents holding it (the
+        vocabulary "did you mean" corrects towards)."""
+        db = self._db()
+        db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.words_vocab USING fts5vocab(main, words, row)")
+        return {t: n for t, n in db.execute("SELECT term, doc FROM temp.words_vocab") if is_thai(t[0])}
+
+    def count(self) -> int:
+        """The number of documents in the index."""
+        return self._db().execute("SELECT count(*) FROM docs").fetchone()[0]
+
+    # -- searching --------------------------------------------------------------------
+
+    def search(self, request: SearchRequest) -> SearchResults:
+        """Rank the documents that match ``request`` (see :mod:`indexer.query`)."""
+        for name in request.filters:
+            if name not in FILTER_FIELDS:
+                raise ValueError(f"unknown filter field {name!r}")
+        parsed = synonyms().join_parts(parse_query(request.text))
+        limit = max(1, min(request.limit, 100))
+        offset = max(0, request.offset)
+        db = self._db()
+        with _transaction(db, write=False):
+            meta = self._metadata(db)
+            keep = _filter(meta, request.filters)
+            relaxed = False
+            if parsed.is_empty:
+                scores = dict.fromkeys(keep, 0.0)
+            else:
+                scores = _keep(_score(db, parsed, False, meta), keep)
+                if len(scores) < WIDEN_BELOW and any(len(_slots(p)) > 1 and not p.phrase for p in parsed.required):
+                    _append(scores, _keep(_score(db, parsed, False, meta, widened=True), keep))
+                if not scores and _can_relax(parsed):
+                    scores = _keep(_score(db, parsed, True, meta), keep)
+                    relaxed = bool(scores)
+            for part in parsed.excluded:
+                for rowid in _part_scores(db, part, relaxed=False):
+                    scores.pop(rowid, None)
+            if parsed.is_empty or request.sort == "date":
+                order = sorted(scores, key=lambda r: (meta[r][6], r), reverse=True)
+            else:
+                order = sorted(scores, key=lambda r: (scores[r], meta[r][6]), reverse=True)
+            page = order[offset : offset + limit]
+            hits = self._hits(db, page, scores, parsed)
+        return SearchResults(total=len(order), hits=hits, facets=_facets(meta, order), relaxed=relaxed)
+
+    def _metadata(self, db: sqlite3.Connection) -> dict[int, tuple]:
+        """rowid → (type, department, items, fiscal year, visibility, featured, updated),
+        cached until the index changes (the ``generation`` counter)."""
+        generation = int(db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
+        with self._meta_lock:
+            if self._meta is None or self._meta[0] != generation:
+                rows = db.execute("SELECT rowid, type, department, items, fiscal_year, visibility, featured, "
+                                  "updated FROM docs")
+                self._meta = (generation, {r[0]: (r[1], r[2], tuple(filter(None, r[3].split(","))), r[4], r[5],
+                                                  r[6], r[7]) for r in rows})
+            return self._meta[1]
+
+    def _hits(self, db, page: list[int], scores: dict[int, float], parsed: ParsedQuery) -> list[Hit]:
+        if not page:
+            return []
+        marks = ",".join("?" * len(page))
+        rows = {r[0]: r[1:] for r in db.execute(
+            f"SELECT rowid, id, title, summary, body FROM docs WHERE rowid IN ({marks})", page)}
+        terms, subs = _highlight_terms(parsed)
+        hits = []
+        for rowid in page:
+            doc_id, title, summary, body = rows[rowid]
+            snip = best_snippet(body or summary, terms, subs, SNIPPET_CHARS)
+            if summary and body and terms and "<mark>" not in snip:
+                alt = best_snippet(summary, terms, subs, SNIPPET_CHARS)
+                snip = alt if "<mark>" in alt else snip
+            hits.append(Hit(id=doc_id, score=0.0 if parsed.is_empty else scores[rowid],
+                            title_html=highlight(title, match_spans(title, terms, subs)), snippet_html=snip))
+        return hits
+
+
+# -- analysis (runs in worker processes during a rebuild) --------------------------------
+
+
+def analyze(doc: IndexDocument) -> tuple[str, ...]:
+    """The text FTS5 indexes for ``doc``: :func:`analyze_fields` of its title, labels
+    (tags and knowledge-item names), summary and body."""
+    return analyze_fields(doc.title, _labels(doc), doc.summary or "", doc.body or "")
+
+
+def analyze_fields(title: str, labels: str, summary: str, body: str) -> tuple[str, ...]:
+    """The words of title, labels, summary and body (with the words that PDF spaces
+    split put back whole, see :func:`indexer.segment.words`), each joined by spaces,
+    then the trigram text (:func:`gram_text`) of title + labels.
+
+    The word and trigram tables keep no copy of this text (FTS5 ``content=''``): a
+    document is deleted by analysing its stored fields again, which gives the same
+    text as long as the analysis is unchanged (:data:`SCHEMA_VERSION`)."""
+    return (
+        " ".join(words(title, joins=True)),
+        " ".join(words(labels, joins=True)),
+        " ".join(words(summary, joins=True)),
+        " ".join(words(body, joins=True)),
+        gram_text(title + " ; " + labels),
+    )
+
+
+def _labels(doc: IndexDocument) -> str:
+    return " ; ".join([*doc.tags, *doc.knowledge_item_names])
+
+
+def gram_text(text: str) -> str:
+    """``text`` normalised for the trigram table: spaces and dots between two Thai
+    characters removed ("องค์ ความรู้" → "องค์ความรู้", "พ.ร.บ." → "พรบ"), as
+    :func:`indexer.ngrams.runs` does for queries."""
+    return _THAI_GAP_RE.sub("", normalize_text(text))
+
+
+def _analyzed(docs: list[IndexDocument], workers: int) -> Iterator[tuple[IndexDocument, tuple[str, ...]]]:
+    """``(doc, analyze(doc))`` in order, computed by a pool of ``workers`` processes
+    for large inputs (forked, so they share the already loaded dictionary)."""
+    if workers < 2 or len(docs) < PARALLEL_MIN_DOCS or "fork" not in multiprocessing.get_all_start_methods():
+        for doc in docs:
+            yield doc, analyze(doc)
+        return
+    segmenter()  # built before forking: the workers inherit it
+    synonyms()
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(workers) as pool:
+        yield from zip(docs, pool.imap(analyze, docs, chunksize=32), strict=True)
+
+
+# -- helpers --------------------------------------------------------------------------
+
+
+_THAI_GAP_RE = re.compile(r"(?<=[\u0e01-\u0e4f])[ .]+(?=[\u0e01-\u0e4f])")
+
+
+class _transaction:
+    """``with _transaction(db):`` BEGIN IMMEDIATE (or deferred for reads) … COMMIT,
+    ROLLBACK on error."""
+
+    def __init__(self, db: sqlite3.Connection, write: bool = True):
+        self.db, self.write = db, write
+
+    def __enter__(self):
+        self.db.execute("BEGIN IMMEDIATE" if self.write else "BEGIN")
+        return self.db
+
+    def __exit__(self, exc_type, exc, tb):
+        self.db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+        return False
+
+
+def _version() -> str:
+    """What an index must have been built with: the schema and the vocabulary."""
+    return f"{SCHEMA_VERSION}:{fingerprint()}"
+
+
+def _create(db: sqlite3.Connection, with_meta: bool = True) -> None:
+    """(Re)create the empty tables, inside the caller's transaction; ``with_meta`` also
+    the version and generation table."""
+    for table in ("docs", "words", "grams", "term_grams", "terms", *(("meta",) if with_meta else ())):
+        db.execute(f"DROP TABLE IF EXISTS {table}")
+    if with_meta:
+        db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        db.execute("INSERT INTO meta VALUES ('version', ''), ('generation', '0')")
+    for statement in _SCHEMA.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def _bump(db: sqlite3.Connection) -> None:
+    db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+
+
+def _batches(items: Iterable, size: int) -> Iterator[list]:
+    it = iter(items)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+def _insert(db: sqlite3.Connection, prepared: list[tuple[IndexDocument, tuple[str, ...]]]) -> None:
+    for doc, (t, tags, summary, body, g_title) in prepared:
+        updated = doc.updated_at or datetime(1970, 1, 1)
+        if updated.tzinfo is not None:
+            updated = updated.astimezone(UTC).replace(tzinfo=None)
+        cur = db.execute(
+            "INSERT INTO docs (id, title, labels, summary, body, type, department, items, fiscal_year, visibility, "
+            "featured, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (doc.id, doc.title, _labels(doc), doc.summary or "", doc.body or "", doc.type or "", doc.department or "",
+             ",".join(doc.knowledge_items), str(doc.fiscal_year) if doc.fiscal_year else "", doc.visibility,
+             int(doc.featured), updated.isoformat()))
+        rowid = cur.lastrowid
+        db.execute("INSERT INTO words (rowid, title, tags, summary, body) VALUES (?, ?, ?, ?, ?)",
+                   (rowid, t, tags, summary, body))
+        db.execute("INSERT INTO grams (rowid, title) VALUES (?, ?)", (rowid, g_title))
+
+
+def _add_terms(db: sqlite3.Connection, terms: set[str]) -> None:
+    """Add the words not yet in ``terms`` (and its trigram index). Words of deleted
+    documents stay until the next rebuild: they match nothing, so they cost nothing."""
+    for term in terms:
+        cur = db.execute("INSERT OR IGNORE INTO terms (term) VALUES (?)", (term,))
+        if cur.rowcount == 1:
+            db.execute("INSERT INTO term_grams (rowid, term) VALUES (?, ?)", (cur.lastrowid, term))
+
+
+def _delete_ids(db: sqlite3.Connection, ids: Sequence[str]) -> int:
+    n = 0
+    for doc_id in ids:
+        row = db.execute("SELECT rowid, title, labels, summary, body FROM docs WHERE id = ?", (doc_id,)).fetchone()
+        if row:
+            t, tags, summary, body, g_title = analyze_fields(*row[1:])
+            db.execute("INSERT INTO words (words, rowid, title, tags, summary, body) VALUES ('delete', ?, ?, ?, ?, ?)",
+                       (row[0], t, tags, summary, body))
+            db.execute("INSERT INTO grams (grams, rowid, title) VALUES ('delete', ?, ?)", (row[0], g_title))
+            db.execute("DELETE FROM docs WHERE rowid = ?", (row[0],))
+            n += 1
+    return n
+
+
+def _filter(meta: dict[int, tuple], filters: dict[str, Sequence[str]]) -> set[int]:
+    """rowids whose fields match every filter (any of its values)."""
+    keep = set(meta)
+    for name, values in filters.items():
+        allowed = {str(v) for v in values if str(v)}
+        if not allowed:
+            continue
+        col = _META_COLUMNS[name]
+        if name == "knowledge_item":
+            keep = {r for r in keep if allowed.intersection(meta[r][col])}
+        else:
+            keep = {r for r in keep if meta[r][col] in allowed}
+    return keep
+
+
+_META_COLUMNS = {"type": 0, "department": 1, "knowledge_item": 2, "fiscal_year": 3, "visibility": 4}
+
+
+def _facets(meta: dict[int, tuple], rowids: list[int]) -> dict[str, dict[str, int]]:
+    """For each filter field, value → number of ``rowids`` having it (empty values left out)."""
+    out: dict[str, dict[str, int]] = {name: {} for name in FILTER_FIELDS}
+    for r in rowids:
+        m = meta[r]
+        for name, col in _META_COLUMNS.items():
+            values = m[col] if name == "knowledge_item" else (m[col],)
+            counts = out[name]
+            for v in values:
+                if v:
+                    counts[v] = counts.get(v, 0) + 1
+    return out
+
+
+def _keep(scores: dict[int, float], keep: set[int]) -> dict[int, float]:
+    return {r: s for r, s in scores.items() if r in keep}
+
+
+def _quote(text: str) -> str:
+    """An FTS5 string (a phrase of the words it holds)."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _part_words(part: QueryPart) -> list[str]:
+    return words(part.text)
+
+
+def _word_expression(part: QueryPart, relaxed: bool) -> str | None:
+    """The FTS5 expression over the word table for one typed chunk: all its words (or
+    the phrase), each word or abbreviation also as any of its synonyms."""
+    toks = _part_words(part)
+    if not toks:
+        return None
+    slots = _slots(part)
+    if len(slots) > 1 and part.phrase:
+        return _quote(" ".join(toks))
+    exprs = ["(" + " OR ".join(_quote(" ".join(v)) for v in slot) + ")" for slot in slots]
+    return (" OR " if relaxed else " AND ").join(exprs)
+
+
+def _slots(part: QueryPart) -> list[tuple[tuple[str, ...], ...]]:
+    return synonyms().expand(_part_words(part))
+
+
+def _append(scores: dict[int, float], more: dict[int, float]) -> None:
+    """Add the documents of ``more`` missing from ``scores``, their scores scaled so
+    every one ranks below the lowest of ``scores``."""
+    extra = {r: s for r, s in more.items() if r not in scores}
+    if not extra:
+        return
+    floor, top = (min(scores.values()) if scores else 1.0), max(extra.values())
+    scale = min(1.0, 0.99 * floor / top) if top > 0 else 1.0
+    scores.update({r: s * scale for r, s in extra.items()})
+
+
+def _word_scores(db: sqlite3.Connection, expr: str) -> Iterator[tuple[int, float]]:
+    """``(rowid, score)`` of the documents matching the FTS5 expression ``expr`` over
+    the word table; the score is BM25 with :data:`WORD_WEIGHTS` (higher is better)."""
+    weights = ", ".join(map(str, WORD_WEIGHTS))
+    return db.execute(f"SELECT rowid, -bm25(words, {weights}) FROM words WHERE words MATCH ?", (expr,))
+
+
+def _inside_scores(db: sqlite3.Connection, subs: list[str]) -> dict[int, float]:
+    """rowid → BM25 of the documents where one of ``subs`` (normalised strings of at
+    least three characters, without spaces) occurs inside an indexed word (at most
+    :data:`MAX_EXPANSION` such words are tried) or anywhere in the title, tags or
+    knowledge-item names."""
+    subs = [x for x in subs if len(x) >= 3 and " " not in x]
+    found: dict[int, float] = {}
+    if not subs:
+        return found
+    expr = " OR ".join(map(_quote, subs))
+    terms = [t for (t,) in db.execute("SELECT term FROM term_grams WHERE term_grams MATCH ? LIMIT ?",
+                                      (expr, MAX_EXPANSION))]
+    if terms:
+        found.update(_word_scores(db, " OR ".join(map(_quote, terms))))
+    for rowid, score in db.execute("SELECT rowid, -bm25(grams) FROM grams WHERE grams MATCH ?", (expr,)):
+        found[rowid] = max(found.get(rowid, 0.0), score)
+    return found
+
+
+def _widened_scores(db: sqlite3.Connection, part: QueryPart) -> dict[int, float]:
+    """Like :func:`_part_scores` but each word (or synonym) of ``part`` may also be
+    found inside a longer word."""
+    total: dict[int, float] | None = None
+    for slot in _slots(part):
+        found = dict(_word_scores(db, " OR ".join(_quote(" ".join(v)) for v in slot)))
+        for rowid, score in _inside_scores(db, ["".join(v) for v in slot]).items():
+            found[rowid] = max(found.get(rowid, 0.0), GRAM_WEIGHT * score)
+        total = found if total is None else {r: s + found[r] for r, s in total.items() if r in found}
+        if not total:
+            return {}
+    return total or {}
+
+
+def _part_scores(db: sqlite3.Connection, part: QueryPart, relaxed: bool) -> dict[int, float]:
+    """rowid → score of every document matching ``part``: its word BM25, or for
+    documents where the chunk is found only inside longer words (or, for a two-letter
+    Thai word, only as the start of longer words) :data:`GRAM_WEIGHT` of that BM25."""
+    expr = _word_expression(part, relaxed)
+    if expr is None:
+        return {}
+    scores = dict(_word_scores(db, expr))
+    gram = gram_text(part.text).strip()
+    if len(gram) == 2 and is_thai(gram[0]):
+        # A two-letter Thai word ("ลา", "ผล") also as the start of longer words (ลาป่วย).
+        inside = dict(_word_scores(db, _quote(gram) + "*"))
+    else:
+        inside = _inside_scores(db, [gram])
+    for rowid, score in inside.items():
+        if rowid not in scores:
+            scores[rowid] = GRAM_WEIGHT * score
+    return scores
+
+
+def _can_relax(parsed: ParsedQuery) -> bool:
+    """True when an any-word form of the query could find more than the all-words one."""
+    required = parsed.required
+    return len(required) > 1 or any(len(_part_words(p)) > 1 and not p.phrase for p in required)
+
+
+def _score(db: sqlite3.Connection, parsed: ParsedQuery, relaxed: bool, meta: dict[int, tuple],
+           widened: bool = False) -> dict[int, float]:
+    """rowid → score for the required parts: all of them (or any, ``relaxed``), scores
+    summed, plus the proximity bonus and the featured lift. ``widened``: words may also
+    be found inside longer words (:func:`_widened_scores`)."""
+    total: dict[int, float] | None = None
+    for part in parsed.required:
+        widen = widened and not part.phrase and len(_slots(part)) > 1
+        scores = _widened_scores(db, part) if widen else _part_scores(db, part, relaxed)
+        if total is None:
+            total = scores
+        elif relaxed:
+            for r, s in scores.items():
+                total[r] = total.get(r, 0.0) + s
+        else:
+            total = {r: s + scores[r] for r, s in total.items() if r in scores}
+        if not total and not relaxed:
+            return {}
+    total = total or {}
+    toks = [t for p in parsed.required for t in _part_words(p)]
+    if len(toks) >= 2 and total:
+        clauses = [f"NEAR({_quote(a)} {_quote(b)}, 0)" for a, b in pairwise(toks)]
+        if len(toks) > 2:
+            clauses.append("NEAR(" + " ".join(_quote(t) for t in toks) + ", 12)")
+        for (rowid,) in db.execute("SELECT rowid FROM words WHERE words MATCH ?", (" OR ".join(clauses),)):
+            if rowid in total:
+                total[rowid] += PROXIMITY_BOOST
+    for rowid in total:
+        if meta[rowid][5]:
+            total[rowid] += FEATURED_BOOST
+    return total
+
+
+def _highlight_terms(parsed: ParsedQuery) -> tuple[set[str], set[str]]:
+    """Words and substrings to mark in titles and snippets: the required parts' words
+    (and their synonyms), and each required part as typed (normalised, for matches
+    inside longer words)."""
+    terms: set[str] = set()
+    subs: set[str] = set()
+    for part in parsed.required:
+        toks = _part_words(part)
+        terms.update(toks)
+        subs.add(" ".join(toks) if part.phrase else "".join(toks))
+        for slot in synonyms().expand(toks):
+            for variant in slot:
+                terms.update(variant)
+                subs.add("".join(variant))
+    return terms, subs
