@@ -9,6 +9,7 @@ character of the result, the index of the character of the input it came from.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 # Thai digits ๐-๙ (U+0E50..U+0E59) → 0-9. Mixed digits appear inside one number in the
@@ -36,7 +37,7 @@ class Normalized:
     """
 
     text: str
-    origin: tuple[int, ...]
+    origin: Sequence[int]
 
     def source_span(self, start: int, end: int) -> tuple[int, int]:
         """Map the half-open span ``[start, end)`` of ``text`` to the source string.

@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Iterable
 from html import escape
 
-from .normalize import normalize
+from .normalize import Normalized, normalize, normalize_text
 from .segment import iter_tokens
 
 ELLIPSIS = "…"
@@ -111,8 +111,12 @@ def best_snippet(text: str, terms: Iterable[str], substrings: Iterable[str] = ()
     if not text:
         return ""
     keys = {k for k in set(terms) | set(substrings) if k}
-    norm = normalize(text)
-    ntext = norm.text
+    ntext = normalize_text(text)
+    if len(ntext) == len(text):  # the usual case: normalising changed no length
+        norm = Normalized(ntext, range(len(text) + 1))
+    else:
+        norm = normalize(text)
+        ntext = norm.text
     found: list[tuple[int, str]] = []
     for key in keys:
         i = ntext.find(key)
@@ -124,14 +128,19 @@ def best_snippet(text: str, terms: Iterable[str], substrings: Iterable[str] = ()
         return snippet(text, [], max_chars)
     found.sort()
     best_start, best_rank = found[0][0], (0, 0)
-    for i, (start, _) in enumerate(found):
-        inside = [k for s, k in found[i:] if s < start + max_chars]
-        rank = (len(set(inside)), len(inside))
+    end = 0
+    for i, (start, _) in enumerate(found):  # windows starting at each match
+        end = max(end, i)
+        while end < len(found) and found[end][0] < start + max_chars:
+            end += 1
+        window = found[i:end]
+        rank = (len({k for _, k in window}), len(window))
         if rank > best_rank:
             best_start, best_rank = start, rank
-    margin = max_chars // 2
-    a, _ = norm.source_span(max(0, best_start - margin), max(0, best_start - margin) + 1)
-    b_norm = min(len(ntext), best_start + max_chars + margin)
+    # Segment only around that window: snippet() starts at most max_chars // 4 before it.
+    lo = max(0, best_start - max_chars // 4 - 20)
+    a, _ = norm.source_span(lo, lo + 1)
+    b_norm = min(len(ntext), best_start + max_chars + 20)
     b = norm.source_span(b_norm - 1, b_norm)[1] if b_norm else 0
     # Widen to whitespace so the segmenter sees whole words at both edges.
     space = text.rfind(" ", 0, a)

@@ -24,6 +24,7 @@ does the same work in C (figures in the README, "Benchmarks").
 
 from __future__ import annotations
 
+import heapq
 import multiprocessing
 import os
 import re
@@ -42,7 +43,7 @@ from .snippets import best_snippet, highlight, match_spans
 from .vocabulary import fingerprint, synonyms
 
 #: Bump when the schema or the analysis changes: an older index is then rebuilt.
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 #: FTS5 column weights of the word table, in column order (title, tags, summary, body).
 WORD_WEIGHTS = (4.0, 3.0, 2.0, 1.0)
 #: A part matched only inside longer words or through title trigrams scores this
@@ -50,13 +51,16 @@ WORD_WEIGHTS = (4.0, 3.0, 2.0, 1.0)
 GRAM_WEIGHT = 0.5
 #: At most this many indexed words containing a query chunk are searched for it.
 MAX_EXPANSION = 200
-PROXIMITY_BOOST = 2.0
+#: Where the query's words stand together: this much, plus this share of the BM25 of
+#: the side-by-side pairs (so more such pairs, and pairs in the title, count more).
+PROXIMITY_BOOST = 1.0
+PROXIMITY_WEIGHT = 1.0
 #: A small lift for entries the KM corner features (added to the score).
 FEATURED_BOOST = 0.5
 SNIPPET_CHARS = 240
 #: When fewer documents than this match every word, also look for each word inside
-#: longer words (ranked after the exact matches): "บริหารความเสี่ยง" then finds
-#: "การบริหารจัดการความเสี่ยง".
+#: longer words ("บริหารความเสี่ยง" then finds "การบริหารจัดการความเสี่ยง"), then for
+#: documents with only some of the words; each group ranks after the one before.
 WIDEN_BELOW = 10
 #: Rebuilds of at least this many documents segment in worker processes.
 PARALLEL_MIN_DOCS = 400
@@ -66,10 +70,11 @@ _SCHEMA = f"""
 CREATE TABLE docs (
     rowid INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
-    title TEXT NOT NULL, labels TEXT NOT NULL, summary TEXT NOT NULL, body TEXT NOT NULL,
     type TEXT NOT NULL, department TEXT NOT NULL, items TEXT NOT NULL,
     fiscal_year TEXT NOT NULL, visibility TEXT NOT NULL,
-    featured INTEGER NOT NULL, updated TEXT NOT NULL
+    featured INTEGER NOT NULL, updated TEXT NOT NULL,
+    -- the long texts last, so reading the short fields above never touches them
+    title TEXT NOT NULL, labels TEXT NOT NULL, summary TEXT NOT NULL, body TEXT NOT NULL
 );
 CREATE VIRTUAL TABLE words USING fts5(title, tags, summary, body, content='', tokenize="{_WORD_TOKENIZER}");
 CREATE VIRTUAL TABLE grams USING fts5(title, content='', tokenize='trigram');
@@ -95,7 +100,7 @@ class SqliteBackend:
         self.workers = workers or os.cpu_count() or 1
         self._local = threading.local()
         self._meta_lock = threading.Lock()
-        self._meta: tuple[int, dict[int, tuple]] | None = None
+        self._meta: tuple[int, _Meta] | None = None
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         db = self._db()
         self._needs_rebuild = self._stored_version(db) != _version()
@@ -211,38 +216,38 @@ class SqliteBackend:
         db = self._db()
         with _transaction(db, write=False):
             meta = self._metadata(db)
-            keep = _filter(meta, request.filters)
+            keep = meta.matching(request.filters)
             relaxed = False
             if parsed.is_empty:
-                scores = dict.fromkeys(keep, 0.0)
+                scores = dict.fromkeys(meta.rows if keep is None else keep, 0.0)
             else:
                 scores = _keep(_score(db, parsed, False, meta), keep)
                 if len(scores) < WIDEN_BELOW and any(len(_slots(p)) > 1 and not p.phrase for p in parsed.required):
                     _append(scores, _keep(_score(db, parsed, False, meta, widened=True), keep))
-                if not scores and _can_relax(parsed):
-                    scores = _keep(_score(db, parsed, True, meta), keep)
-                    relaxed = bool(scores)
+                if len(scores) < WIDEN_BELOW and _can_relax(parsed):
+                    # Entries with only some of the words, after those with all of them.
+                    relaxed = not scores
+                    _append(scores, _keep(_score(db, parsed, True, meta), keep))
+                    relaxed = relaxed and bool(scores)
             for part in parsed.excluded:
                 for rowid in _part_scores(db, part, relaxed=False):
                     scores.pop(rowid, None)
+            updated = meta.updated
             if parsed.is_empty or request.sort == "date":
-                order = sorted(scores, key=lambda r: (meta[r][6], r), reverse=True)
+                key = lambda r: (updated[r], r)
             else:
-                order = sorted(scores, key=lambda r: (scores[r], meta[r][6]), reverse=True)
-            page = order[offset : offset + limit]
+                key = lambda r: (scores[r], updated[r])
+            page = heapq.nlargest(offset + limit, scores, key=key)[offset:]
             hits = self._hits(db, page, scores, parsed)
-        return SearchResults(total=len(order), hits=hits, facets=_facets(meta, order), relaxed=relaxed)
+        return SearchResults(total=len(scores), hits=hits, facets=meta.facets(scores.keys()), relaxed=relaxed)
 
-    def _metadata(self, db: sqlite3.Connection) -> dict[int, tuple]:
-        """rowid → (type, department, items, fiscal year, visibility, featured, updated),
-        cached until the index changes (the ``generation`` counter)."""
+    def _metadata(self, db: sqlite3.Connection) -> _Meta:
+        """Every document's filter fields (:class:`_Meta`), cached until the index
+        changes (the ``generation`` counter)."""
         generation = int(db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
         with self._meta_lock:
             if self._meta is None or self._meta[0] != generation:
-                rows = db.execute("SELECT rowid, type, department, items, fiscal_year, visibility, featured, "
-                                  "updated FROM docs")
-                self._meta = (generation, {r[0]: (r[1], r[2], tuple(filter(None, r[3].split(","))), r[4], r[5],
-                                                  r[6], r[7]) for r in rows})
+                self._meta = (generation, _Meta(db))
             return self._meta[1]
 
     def _hits(self, db, page: list[int], scores: dict[int, float], parsed: ParsedQuery) -> list[Hit]:
@@ -405,39 +410,58 @@ def _delete_ids(db: sqlite3.Connection, ids: Sequence[str]) -> int:
     return n
 
 
-def _filter(meta: dict[int, tuple], filters: dict[str, Sequence[str]]) -> set[int]:
-    """rowids whose fields match every filter (any of its values)."""
-    keep = set(meta)
-    for name, values in filters.items():
-        allowed = {str(v) for v in values if str(v)}
-        if not allowed:
-            continue
-        col = _META_COLUMNS[name]
-        if name == "knowledge_item":
-            keep = {r for r in keep if allowed.intersection(meta[r][col])}
-        else:
-            keep = {r for r in keep if meta[r][col] in allowed}
-    return keep
+class _Meta:
+    """The filter fields of every document, read from ``docs`` in one query: ``rows``
+    (rowid → (type, department, knowledge items, fiscal year, visibility, featured,
+    updated)), ``updated`` (rowid → ISO time), ``featured`` (rowids), and for each
+    filter field the rowids holding each value (so filters and facet counts are set
+    operations)."""
+
+    def __init__(self, db: sqlite3.Connection):
+        self.rows: dict[int, tuple] = {}
+        self.by_value: dict[str, dict[str, set[int]]] = {name: {} for name in FILTER_FIELDS}
+        for rowid, *fields in db.execute("SELECT rowid, type, department, items, fiscal_year, visibility, "
+                                         "featured, updated FROM docs"):
+            items = tuple(filter(None, fields[2].split(",")))
+            row = (fields[0], fields[1], items, fields[3], fields[4], fields[5], fields[6])
+            self.rows[rowid] = row
+            for name, col in _META_COLUMNS.items():
+                for value in (row[col] if name == "knowledge_item" else (row[col],)):
+                    if value:
+                        self.by_value[name].setdefault(value, set()).add(rowid)
+        self.updated = {r: row[6] for r, row in self.rows.items()}
+        self.featured = {r for r, row in self.rows.items() if row[5]}
+
+    def matching(self, filters: dict[str, Sequence[str]]) -> set[int] | None:
+        """rowids whose fields match every filter (any of its values); None when the
+        filters leave every document in."""
+        keep: set[int] | None = None
+        for name, values in filters.items():
+            allowed = {str(v) for v in values if str(v)}
+            if not allowed:
+                continue
+            index = self.by_value[name]
+            found = set().union(*(index.get(v, ()) for v in allowed))
+            keep = found if keep is None else keep & found
+        return None if keep is not None and len(keep) == len(self.rows) else keep
+
+    def facets(self, rowids) -> dict[str, dict[str, int]]:
+        """For each filter field, value → how many of ``rowids`` have it (values none
+        of them has are left out)."""
+        hits = set(rowids)
+        out: dict[str, dict[str, int]] = {}
+        for name, index in self.by_value.items():
+            counts = {v: len(members & hits) for v, members in index.items()}
+            out[name] = {v: n for v, n in counts.items() if n}
+        return out
 
 
 _META_COLUMNS = {"type": 0, "department": 1, "knowledge_item": 2, "fiscal_year": 3, "visibility": 4}
 
 
-def _facets(meta: dict[int, tuple], rowids: list[int]) -> dict[str, dict[str, int]]:
-    """For each filter field, value → number of ``rowids`` having it (empty values left out)."""
-    out: dict[str, dict[str, int]] = {name: {} for name in FILTER_FIELDS}
-    for r in rowids:
-        m = meta[r]
-        for name, col in _META_COLUMNS.items():
-            values = m[col] if name == "knowledge_item" else (m[col],)
-            counts = out[name]
-            for v in values:
-                if v:
-                    counts[v] = counts.get(v, 0) + 1
-    return out
-
-
-def _keep(scores: dict[int, float], keep: set[int]) -> dict[int, float]:
+def _keep(scores: dict[int, float], keep: set[int] | None) -> dict[int, float]:
+    if keep is None:
+        return scores
     return {r: s for r, s in scores.items() if r in keep}
 
 
@@ -544,7 +568,7 @@ def _can_relax(parsed: ParsedQuery) -> bool:
     return len(required) > 1 or any(len(_part_words(p)) > 1 and not p.phrase for p in required)
 
 
-def _score(db: sqlite3.Connection, parsed: ParsedQuery, relaxed: bool, meta: dict[int, tuple],
+def _score(db: sqlite3.Connection, parsed: ParsedQuery, relaxed: bool, meta: _Meta,
            widened: bool = False) -> dict[int, float]:
     """rowid → score for the required parts: all of them (or any, ``relaxed``), scores
     summed, plus the proximity bonus and the featured lift. ``widened``: words may also
@@ -568,12 +592,11 @@ def _score(db: sqlite3.Connection, parsed: ParsedQuery, relaxed: bool, meta: dic
         clauses = [f"NEAR({_quote(a)} {_quote(b)}, 0)" for a, b in pairwise(toks)]
         if len(toks) > 2:
             clauses.append("NEAR(" + " ".join(_quote(t) for t in toks) + ", 12)")
-        for (rowid,) in db.execute("SELECT rowid FROM words WHERE words MATCH ?", (" OR ".join(clauses),)):
+        for rowid, score in _word_scores(db, " OR ".join(clauses)):
             if rowid in total:
-                total[rowid] += PROXIMITY_BOOST
-    for rowid in total:
-        if meta[rowid][5]:
-            total[rowid] += FEATURED_BOOST
+                total[rowid] += PROXIMITY_BOOST + PROXIMITY_WEIGHT * score
+    for rowid in meta.featured.intersection(total):
+        total[rowid] += FEATURED_BOOST
     return total
 
 
