@@ -51,8 +51,8 @@ WORD_WEIGHTS = (4.0, 3.0, 2.0, 1.0)
 GRAM_WEIGHT = 0.5
 #: At most this many indexed words containing a query chunk are searched for it.
 MAX_EXPANSION = 200
-#: Where the query's words stand together: this much, plus this share of the BM25 of
-#: the side-by-side pairs (so more such pairs, and pairs in the title, count more).
+#: Where two consecutive query words stand side by side (either order): this much, plus
+#: this share of the BM25 of such pairs (so more pairs, and pairs in the title, count more).
 PROXIMITY_BOOST = 1.0
 PROXIMITY_WEIGHT = 1.0
 #: A small lift for entries the KM corner features (added to the score).
@@ -590,8 +590,6 @@ def _score(db: sqlite3.Connection, parsed: ParsedQuery, relaxed: bool, meta: _Me
     toks = [t for p in parsed.required for t in _part_words(p)]
     if len(toks) >= 2 and total:
         clauses = [f"NEAR({_quote(a)} {_quote(b)}, 0)" for a, b in pairwise(toks)]
-        if len(toks) > 2:
-            clauses.append("NEAR(" + " ".join(_quote(t) for t in toks) + ", 12)")
         for rowid, score in _word_scores(db, " OR ".join(clauses)):
             if rowid in total:
                 total[rowid] += PROXIMITY_BOOST + PROXIMITY_WEIGHT * score

@@ -193,3 +193,32 @@ def test_snippet_never_starts_on_a_combining_mark():
     html = snippet(text, match_spans(text, {"15"}), max_chars=120)
     body = html.lstrip("…")
     assert unicodedata.category(body[0]) != "Mn"
+
+
+def test_a_word_split_by_a_pdf_table_space_is_found_whole(backend):
+    backend.add([IndexDocument(id="pdf", title="ตารางสรุป", body="การจัดการ องค์ ความรู้ ในสำนักงาน")])
+    assert "pdf" in [h.id for h in backend.search(SearchRequest("องค์ความรู้")).hits]
+    assert "pdf" in [h.id for h in backend.search(SearchRequest("ความรู้")).hits]
+
+
+def test_entries_with_only_some_words_come_after_those_with_all(tmp_path):
+    b = SqliteBackend(str(tmp_path / "ix.sqlite3"))
+    b.rebuild([
+        IndexDocument(id="all", title="คู่มือ", body="การยื่นภาษีป้ายออนไลน์"),
+        IndexDocument(id="some", title="ภาษีป้าย", body="ยื่นแบบที่สำนักงาน"),
+    ])
+    res = b.search(SearchRequest("ภาษีป้าย ออนไลน์"))
+    assert [h.id for h in res.hits] == ["all", "some"] and not res.relaxed
+
+
+def test_contentless_index_stays_consistent_after_updates_and_deletes(tmp_path):
+    b = SqliteBackend(str(tmp_path / "ix.sqlite3"))
+    b.rebuild(DOCS)
+    b.add([IndexDocument(id="tax", title="ภาษีโรงเรือน", body="องค์ ความรู้ ยกเลิกแล้ว", tags=["ภาษี"])])
+    b.add([IndexDocument(id="tax", title="ภาษีป้าย", body="ฉบับใหม่", knowledge_item_names=["รายได้"])])
+    b.delete(["report"])
+    db = b._db()
+    for table in ("words", "grams"):
+        db.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('integrity-check', 1)")
+    assert b.search(SearchRequest("โรงเรือน")).total == 0
+    assert [h.id for h in b.search(SearchRequest("รายได้")).hits] == ["tax"]
