@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from .normalize import normalize_text
+from .segment import words
 
 # A chunk is an optional minus, then a quoted phrase (closing quote optional) or a word.
 _CHUNK_RE = re.compile(r'(-?)(?:"([^"]*)"?|(\S+))')
@@ -67,3 +68,10 @@ def parse_query(raw: str) -> ParsedQuery:
         elif word is not None and word.strip("-"):
             parts.append(QueryPart(word, excluded=bool(minus)))
     return ParsedQuery(raw, tuple(parts))
+
+
+def can_relax(parsed: ParsedQuery) -> bool:
+    """True when an any-word form of ``parsed`` could find more than the all-words one:
+    several parts, or an unquoted part of several words."""
+    required = parsed.required
+    return len(required) > 1 or any(len(words(p.text)) > 1 and not p.phrase for p in required)

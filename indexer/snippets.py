@@ -13,9 +13,13 @@ from collections.abc import Iterable
 from html import escape
 
 from .normalize import Normalized, normalize, normalize_text
-from .segment import iter_tokens
+from .query import ParsedQuery
+from .segment import iter_tokens, words
+from .vocabulary import synonyms
 
 ELLIPSIS = "…"
+#: Length of a result's snippet, in characters.
+SNIPPET_CHARS = 240
 
 
 def match_spans(text: str, terms: Iterable[str], substrings: Iterable[str] = ()) -> list[tuple[int, int]]:
@@ -150,3 +154,32 @@ def best_snippet(text: str, terms: Iterable[str], substrings: Iterable[str] = ()
     region = text[a:b]
     spans = [(s + a, e + a) for s, e in match_spans(region, terms, substrings)]
     return snippet(text, spans, max_chars)
+
+
+def highlight_terms(parsed: ParsedQuery) -> tuple[set[str], set[str]]:
+    """``(terms, substrings)`` to mark in titles and snippets for a query: the required
+    parts' words (and their synonyms), and each required part as typed (normalised, for
+    matches inside longer words)."""
+    terms: set[str] = set()
+    subs: set[str] = set()
+    for part in parsed.required:
+        toks = words(part.text)
+        terms.update(toks)
+        subs.add(" ".join(toks) if part.phrase else "".join(toks))
+        for slot in synonyms().expand(toks):
+            for variant in slot:
+                terms.update(variant)
+                subs.add("".join(variant))
+    return terms, subs
+
+
+def hit_html(title: str, body: str, summary: str, terms: set[str], substrings: set[str],
+             max_chars: int = SNIPPET_CHARS) -> tuple[str, str]:
+    """``(title_html, snippet_html)`` of one search result: the title with its matches
+    marked, and the :func:`best_snippet` of the body, or of the summary when only the
+    summary shows a match (or there is no body)."""
+    snip = best_snippet(body or summary, terms, substrings, max_chars)
+    if summary and body and terms and "<mark>" not in snip:
+        alt = best_snippet(summary, terms, substrings, max_chars)
+        snip = alt if "<mark>" in alt else snip
+    return highlight(title, match_spans(title, terms, substrings)), snip

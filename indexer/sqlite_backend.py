@@ -37,9 +37,9 @@ from itertools import islice, pairwise
 from .backend import FILTER_FIELDS, Hit, IndexDocument, Progress, SearchRequest, SearchResults
 from .ngrams import is_thai
 from .normalize import normalize_text
-from .query import ParsedQuery, QueryPart, parse_query
+from .query import ParsedQuery, QueryPart, can_relax, parse_query
 from .segment import segmenter, words
-from .snippets import best_snippet, highlight, match_spans
+from .snippets import highlight_terms, hit_html
 from .vocabulary import fingerprint, synonyms
 
 #: Bump when the schema or the analysis changes: an older index is then rebuilt.
@@ -57,7 +57,6 @@ PROXIMITY_BOOST = 1.0
 PROXIMITY_WEIGHT = 1.0
 #: A small lift for entries the KM corner features (added to the score).
 FEATURED_BOOST = 0.5
-SNIPPET_CHARS = 240
 #: When fewer documents than this match every word, also look for each word inside
 #: longer words ("บริหารความเสี่ยง" then finds "การบริหารจัดการความเสี่ยง"), then for
 #: documents with only some of the words; each group ranks after the one before.
@@ -224,7 +223,7 @@ class SqliteBackend:
                 scores = _keep(_score(db, parsed, False, meta), keep)
                 if len(scores) < WIDEN_BELOW and any(len(_slots(p)) > 1 and not p.phrase for p in parsed.required):
                     _append(scores, _keep(_score(db, parsed, False, meta, widened=True), keep))
-                if len(scores) < WIDEN_BELOW and _can_relax(parsed):
+                if len(scores) < WIDEN_BELOW and can_relax(parsed):
                     # Entries with only some of the words, after those with all of them.
                     relaxed = not scores
                     _append(scores, _keep(_score(db, parsed, True, meta), keep))
@@ -256,16 +255,13 @@ class SqliteBackend:
         marks = ",".join("?" * len(page))
         rows = {r[0]: r[1:] for r in db.execute(
             f"SELECT rowid, id, title, summary, body FROM docs WHERE rowid IN ({marks})", page)}
-        terms, subs = _highlight_terms(parsed)
+        terms, subs = highlight_terms(parsed)
         hits = []
         for rowid in page:
             doc_id, title, summary, body = rows[rowid]
-            snip = best_snippet(body or summary, terms, subs, SNIPPET_CHARS)
-            if summary and body and terms and "<mark>" not in snip:
-                alt = best_snippet(summary, terms, subs, SNIPPET_CHARS)
-                snip = alt if "<mark>" in alt else snip
-            hits.append(Hit(id=doc_id, score=0.0 if parsed.is_empty else scores[rowid],
-                            title_html=highlight(title, match_spans(title, terms, subs)), snippet_html=snip))
+            title_html, snippet_html = hit_html(title, body, summary, terms, subs)
+            hits.append(Hit(id=doc_id, score=0.0 if parsed.is_empty else scores[rowid], title_html=title_html,
+                            snippet_html=snippet_html))
         return hits
 
 
@@ -562,12 +558,6 @@ def _part_scores(db: sqlite3.Connection, part: QueryPart, relaxed: bool) -> dict
     return scores
 
 
-def _can_relax(parsed: ParsedQuery) -> bool:
-    """True when an any-word form of the query could find more than the all-words one."""
-    required = parsed.required
-    return len(required) > 1 or any(len(_part_words(p)) > 1 and not p.phrase for p in required)
-
-
 def _score(db: sqlite3.Connection, parsed: ParsedQuery, relaxed: bool, meta: _Meta,
            widened: bool = False) -> dict[int, float]:
     """rowid → score for the required parts: all of them (or any, ``relaxed``), scores
@@ -596,20 +586,3 @@ def _score(db: sqlite3.Connection, parsed: ParsedQuery, relaxed: bool, meta: _Me
     for rowid in meta.featured.intersection(total):
         total[rowid] += FEATURED_BOOST
     return total
-
-
-def _highlight_terms(parsed: ParsedQuery) -> tuple[set[str], set[str]]:
-    """Words and substrings to mark in titles and snippets: the required parts' words
-    (and their synonyms), and each required part as typed (normalised, for matches
-    inside longer words)."""
-    terms: set[str] = set()
-    subs: set[str] = set()
-    for part in parsed.required:
-        toks = _part_words(part)
-        terms.update(toks)
-        subs.add(" ".join(toks) if part.phrase else "".join(toks))
-        for slot in synonyms().expand(toks):
-            for variant in slot:
-                terms.update(variant)
-                subs.add("".join(variant))
-    return terms, subs

@@ -27,9 +27,9 @@ from whoosh.scoring import BM25F
 
 from .backend import FILTER_FIELDS, Hit, IndexDocument, Progress, SearchRequest, SearchResults
 from .ngrams import is_thai, ngram_tokens, ngrams
-from .query import ParsedQuery, QueryPart, parse_query
+from .query import ParsedQuery, QueryPart, can_relax, parse_query
 from .segment import Token, iter_tokens, words
-from .snippets import best_snippet, highlight, match_spans
+from .snippets import highlight_terms, hit_html
 from .vocabulary import fingerprint, synonyms
 
 #: Bump when the schema or the analysis changes: an older index is then rebuilt.
@@ -42,7 +42,6 @@ GRAM_FIELDS = {"title_ng": 1.0, "body_ng": 0.35}
 PROXIMITY_BOOST = 2.0
 #: A small lift for entries the KM corner features (added to the score, not multiplied).
 FEATURED_BOOST = 0.5
-SNIPPET_CHARS = 240
 
 
 class _Tokenizer(Composable):
@@ -217,7 +216,7 @@ class WhooshBackend:
                 q, _ = _build_query(parsed, relaxed=True)
                 results = self._run(searcher, q, flt, request.sort, offset + limit)
                 relaxed = results.scored_length() > 0
-            terms, subs = _highlight_terms(parsed)
+            terms, subs = highlight_terms(parsed)
             browsing = isinstance(q, query.Every)
             hits = [_hit(h, terms, subs, browsing) for h in results[offset : offset + limit]]
             facets = {name: _facet_counts(results, name) for name in FILTER_FIELDS}
@@ -330,50 +329,29 @@ def _phrase(fieldname: str, toks: list[str]):
 
 
 def _build_query(parsed: ParsedQuery, relaxed: bool):
-    """Return ``(query, can_relax)``; ``can_relax`` is True when a relaxed (any word)
-    form of the query could find more."""
+    """Return ``(query, relaxable)``; ``relaxable`` is True when a relaxed (any word)
+    form of the query could find more (:func:`indexer.query.can_relax`)."""
     required = [q for q in (_part_query(p, relaxed) for p in parsed.required) if q is not None]
     excluded = [q for q in (_part_query(p, False) for p in parsed.excluded) if q is not None]
     if not required:
         positive = query.Every()
-        can_relax = False
+        relaxable = False
     else:
         positive = query.Or(required) if relaxed else query.And(required)
-        can_relax = len(required) > 1 or any(len(words(p.text)) > 1 and not p.phrase for p in parsed.required)
+        relaxable = can_relax(parsed)
         bonus = _proximity_bonus([t for p in parsed.required for t in words(p.text)])
         if bonus is not None:
             positive = query.AndMaybe(positive, bonus)
         positive = query.AndMaybe(positive, query.Term("featured", True, boost=FEATURED_BOOST))
     if excluded:
         positive = query.AndNot(positive, query.Or(excluded))
-    return positive, can_relax
-
-
-def _highlight_terms(parsed: ParsedQuery) -> tuple[set[str], set[str]]:
-    """Words and substrings to mark in titles and snippets: the required parts' words,
-    and each required part as typed (normalised, for matches inside longer words)."""
-    terms: set[str] = set()
-    subs: set[str] = set()
-    for part in parsed.required:
-        toks = words(part.text)
-        terms.update(toks)
-        subs.add(" ".join(toks) if part.phrase else "".join(toks))
-        for slot in synonyms().expand(toks):
-            for variant in slot:
-                terms.update(variant)
-                subs.add("".join(variant))
-    return terms, subs
+    return positive, relaxable
 
 
 def _hit(h, terms: set[str], subs: set[str], browsing: bool) -> Hit:
-    title = h.get("title", "")
-    title_html = highlight(title, match_spans(title, terms, subs))
-    snip = best_snippet(h.get("body") or h.get("summary") or "", terms, subs, SNIPPET_CHARS)
-    if h.get("summary") and h.get("body") and terms and "<mark>" not in snip:
-        alt = best_snippet(h["summary"], terms, subs, SNIPPET_CHARS)
-        snip = alt if "<mark>" in alt else snip
+    title_html, snippet_html = hit_html(h.get("title", ""), h.get("body") or "", h.get("summary") or "", terms, subs)
     score = 0.0 if browsing else float(h.score or 0.0)
-    return Hit(id=h["id"], score=score, title_html=title_html, snippet_html=snip)
+    return Hit(id=h["id"], score=score, title_html=title_html, snippet_html=snippet_html)
 
 
 def _facet_counts(results, name: str) -> dict[str, int]:
