@@ -44,6 +44,13 @@ def users():
     return render_template("admin/users.html", **users_data())
 
 
+def _profile(form: UserForm) -> dict:
+    """The account fields the user form sets, as keyword arguments of
+    :func:`accounts.create_user` and :func:`accounts.update_user`."""
+    return {"full_name": form.full_name.data, "position": form.position.data or "",
+            "department": form.department.data or "", "roles": form.roles.data or []}
+
+
 @bp.route("/users/new", methods=["GET", "POST"])
 @require(policy.can_manage_users)
 def user_new():
@@ -51,9 +58,7 @@ def user_new():
     if form.validate_on_submit():
         try:
             user = accounts.create_user(
-                db.session(), form.username.data, form.password.data or "",
-                full_name=form.full_name.data, position=form.position.data or "",
-                department=form.department.data or "", roles=form.roles.data or [],
+                db.session(), form.username.data, form.password.data or "", **_profile(form),
                 actor=policy.current_user(), must_change_password=True,
             )
         except accounts.AccountError as err:
@@ -76,10 +81,7 @@ def user_edit(user_id: int):
     form.username.data = user.username  # the username never changes
     if form.validate_on_submit():
         try:
-            accounts.update_user(
-                db.session(), user, full_name=form.full_name.data, position=form.position.data or "",
-                department=form.department.data or "", roles=form.roles.data or [], actor=policy.current_user(),
-            )
+            accounts.update_user(db.session(), user, **_profile(form), actor=policy.current_user())
         except accounts.AccountError as err:
             db.session().rollback()
             form.roles.errors = [*form.roles.errors, err.thai]
