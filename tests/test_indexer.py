@@ -222,3 +222,14 @@ def test_contentless_index_stays_consistent_after_updates_and_deletes(tmp_path):
         db.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('integrity-check', 1)")
     assert b.search(SearchRequest("โรงเรือน")).total == 0
     assert [h.id for h in b.search(SearchRequest("รายได้")).hits] == ["tax"]
+
+
+def test_the_fast_indexing_path_gives_the_words_of_the_offset_path():
+    """words() (indexing, queries) and tokenize() (highlighting) are two implementations
+    of one analysis; on every demo entry they must agree word for word."""
+    from pathlib import Path
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted(Path(__file__).parent.parent.joinpath("content").rglob("*.md"))]
+    texts += ["ประเด็นสาคัญ การดาเนินงาน\nทำงาน ทางาน", "พ.ร.บ.ควบคุมอาคาร ๒๕๒๒ e-GP ต่างๆ ฯลฯ"]
+    for text in texts:
+        assert words(text) == [t.text for t in tokenize(text)]
