@@ -17,6 +17,12 @@ from typing import Protocol
 
 #: Fields a search can be filtered on, and the facet counts a search returns.
 FILTER_FIELDS = ("type", "department", "knowledge_item", "fiscal_year", "visibility")
+#: When fewer documents than this match every word, a backend also looks further and
+#: appends what it finds below them, each group after the one before: SQLite first
+#: for each word inside longer words ("บริหารความเสี่ยง" then finds
+#: "การบริหารจัดการความเสี่ยง"), both backends then for documents with only some of
+#: the words.
+WIDEN_BELOW = 10
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,28 @@ from .normalize import normalize, normalize_text
 # "พ.ร.บ." and "อปท." reach the segmenter whole. Other words: letters and digits of any
 # other script (Latin, Arabic digits after normalisation).
 _WORD_RE = re.compile(r"(?P<thai>[\u0e01-\u0e4f][\u0e01-\u0e4f.]*)|(?P<other>[^\W_\u0e00-\u0e7f]+)")
+#: Bump when :func:`words` or :func:`tokenize` give other words for the same text:
+#: every index built before must then be rebuilt (backends store it with their schema).
+ANALYSIS_VERSION = "2"
 # Tokens made only of these carry no meaning: mai yamok, paiyannoi, dots.
 _NOISE_CHARS = "ๆฯ."
+#: Prefixes that make nouns of verbs and adjectives (การ + อบรม, ความ + เสี่ยง).
+#: PyThaiNLP's word list holds about 1,700 such nouns as single words ("การอบรม") while
+#: it splits others ("การ ฝึกอบรม"), so a search for "อบรม" would miss "การอบรม".
+NOMINAL_PREFIXES = ("การ", "ความ")
+
+
+def stem_of(word: str, dictionary: frozenset[str]) -> str | None:
+    """The word inside a prefixed noun: "อบรม" for "การอบรม", "เสี่ยง" for "ความเสี่ยง";
+    None unless ``word`` starts with one of :data:`NOMINAL_PREFIXES` and the rest (at
+    least two characters) is itself in ``dictionary``. Both the noun and this word are
+    indexed, at consecutive positions, and queries are analysed the same way, so a
+    phrase still matches."""
+    for prefix in NOMINAL_PREFIXES:
+        if word.startswith(prefix):
+            rest = word[len(prefix):]
+            return rest if len(rest) >= 2 and rest in dictionary else None
+    return None
 
 
 def _sara_am_lines(ntext: str) -> Callable[[int], bool]:
@@ -101,6 +121,12 @@ def iter_tokens(text: str) -> Iterable[Token]:
             s, e = norm.source_span(a, b)
             yield Token(word, s, e, pos)
             pos += 1
+            stem = stem_of(word, seg.dictionary)
+            if stem is not None:
+                a = run_start + (kept[offset - len(stem)] if kept else offset - len(stem))
+                s, e = norm.source_span(a, b)
+                yield Token(stem, s, e, pos)
+                pos += 1
 
 
 def repair_sara_am(pieces: list[str], seg: Segmenter) -> list[str]:
@@ -168,6 +194,7 @@ def words(text: str, joins: bool = False) -> list[str]:
     matches = list(_RUN_RE.finditer(ntext))
     thai = [m.group() for m in matches if m.lastgroup == "thai"]
     seg = segmenter()
+    dictionary = seg.dictionary
     pieces_iter = iter(seg.segment_runs(thai)) if thai else iter(())
     out: list[str] = []
     last_end, last_piece = -2, ""
@@ -179,15 +206,18 @@ def words(text: str, joins: bool = False) -> list[str]:
         pieces = next(pieces_iter)
         if "า" in m.group() and repairable(m.start()):
             pieces = repair_sara_am(pieces, seg)
-        first = len(out)
+        first, run_first, run_last = len(out), "", ""
         for piece in pieces:
             word = piece.rstrip("ๆ")
             if word.strip(_NOISE_CHARS):
                 out.append(word)
-        run_last = out[-1] if len(out) > first else ""
+                run_first, run_last = run_first or word, word
+                stem = stem_of(word, dictionary)
+                if stem is not None:
+                    out.append(stem)
         if joins and run_last and m.start() == last_end + 1 and ntext[last_end] == " ":
-            joined = last_piece + out[first]
-            if joined in seg.dictionary:
+            joined = last_piece + run_first
+            if joined in dictionary:
                 out.insert(first + 1, joined)
         last_end, last_piece = m.end(), run_last
     return out

@@ -34,11 +34,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from itertools import islice, pairwise
 
-from .backend import FILTER_FIELDS, Hit, IndexDocument, Progress, SearchRequest, SearchResults
+from .backend import FILTER_FIELDS, WIDEN_BELOW, Hit, IndexDocument, Progress, SearchRequest, SearchResults
 from .ngrams import is_thai
 from .normalize import normalize_text
 from .query import ParsedQuery, QueryPart, can_relax, parse_query
-from .segment import segmenter, words
+from .segment import ANALYSIS_VERSION, segmenter, words
 from .snippets import highlight_terms, hit_html
 from .vocabulary import fingerprint, synonyms
 
@@ -57,10 +57,6 @@ PROXIMITY_BOOST = 1.0
 PROXIMITY_WEIGHT = 1.0
 #: A small lift for entries the KM corner features (added to the score).
 FEATURED_BOOST = 0.5
-#: When fewer documents than this match every word, also look for each word inside
-#: longer words ("บริหารความเสี่ยง" then finds "การบริหารจัดการความเสี่ยง"), then for
-#: documents with only some of the words; each group ranks after the one before.
-WIDEN_BELOW = 10
 #: Rebuilds of at least this many documents segment in worker processes.
 PARALLEL_MIN_DOCS = 400
 
@@ -86,7 +82,7 @@ class SqliteBackend:
     """A :class:`indexer.backend.SearchBackend` in the SQLite file ``path``.
 
     The file (and its folder) is created when missing. An index from another
-    :data:`SCHEMA_VERSION` or vocabulary is emptied and :attr:`needs_rebuild` is True
+    :data:`SCHEMA_VERSION`, analysis (:data:`indexer.segment.ANALYSIS_VERSION`) or vocabulary is emptied and :attr:`needs_rebuild` is True
     until :meth:`rebuild`. Thread-safe (one connection per thread); several processes
     may share the file (SQLite locking, writers wait up to ``timeout`` seconds, then
     ``sqlite3.OperationalError``). ``workers`` is the number of processes a large
@@ -281,7 +277,7 @@ def analyze_fields(title: str, labels: str, summary: str, body: str) -> tuple[st
 
     The word and trigram tables keep no copy of this text (FTS5 ``content=''``): a
     document is deleted by analysing its stored fields again, which gives the same
-    text as long as the analysis is unchanged (:data:`SCHEMA_VERSION`)."""
+    text as long as the analysis is unchanged (:data:`indexer.segment.ANALYSIS_VERSION`)."""
     return (
         " ".join(words(title, joins=True)),
         " ".join(words(labels, joins=True)),
@@ -340,7 +336,7 @@ class _transaction:
 
 def _version() -> str:
     """What an index must have been built with: the schema and the vocabulary."""
-    return f"{SCHEMA_VERSION}:{fingerprint()}"
+    return f"{SCHEMA_VERSION}:{ANALYSIS_VERSION}:{fingerprint()}"
 
 
 def _create(db: sqlite3.Connection, with_meta: bool = True) -> None:

@@ -25,10 +25,10 @@ from whoosh.analysis import Token as WhooshToken
 from whoosh.fields import BOOLEAN, DATETIME, ID, KEYWORD, TEXT, Schema
 from whoosh.scoring import BM25F
 
-from .backend import FILTER_FIELDS, Hit, IndexDocument, Progress, SearchRequest, SearchResults
+from .backend import FILTER_FIELDS, WIDEN_BELOW, Hit, IndexDocument, Progress, SearchRequest, SearchResults
 from .ngrams import is_thai, ngram_tokens, ngrams
 from .query import ParsedQuery, QueryPart, can_relax, parse_query
-from .segment import Token, iter_tokens, words
+from .segment import ANALYSIS_VERSION, Token, iter_tokens, words
 from .snippets import highlight_terms, hit_html
 from .vocabulary import fingerprint, synonyms
 
@@ -100,7 +100,7 @@ def build_schema() -> Schema:
 class WhooshBackend:
     """A :class:`indexer.backend.SearchBackend` storing a Whoosh index in ``path``.
 
-    The folder is created when missing. An index from another :data:`SCHEMA_VERSION` is
+    The folder is created when missing. An index from another :data:`SCHEMA_VERSION`, analysis or vocabulary is
     replaced by an empty one and :attr:`needs_rebuild` is True until :meth:`rebuild`.
     Writes are serialised by a lock (threads) and Whoosh's file lock (processes; a writer
     waits up to ``lock_timeout`` seconds, then raises ``whoosh.index.LockError``).
@@ -211,14 +211,22 @@ class WhooshBackend:
         with self._ix.searcher(weighting=BM25F()) as searcher:
             q, strict_possible = _build_query(parsed, relaxed=False)
             results = self._run(searcher, q, flt, request.sort, offset + limit)
+            page = list(results[offset : offset + limit])
             relaxed = False
-            if results.scored_length() == 0 and strict_possible:
+            if len(results) < WIDEN_BELOW and strict_possible:
+                # Entries with only some of the words, after those with all of them.
+                strict = [h["id"] for h in results]
                 q, _ = _build_query(parsed, relaxed=True)
-                results = self._run(searcher, q, flt, request.sort, offset + limit)
-                relaxed = results.scored_length() > 0
+                results = self._run(searcher, q, flt, request.sort, offset + limit + len(strict))
+                ranked = list(results)
+                if request.sort != "date":
+                    order = {doc_id: i for i, doc_id in enumerate(strict)}
+                    ranked.sort(key=lambda h: order.get(h["id"], len(order)))  # stable: partial ones keep their order
+                page = ranked[offset : offset + limit]
+                relaxed = not strict and bool(ranked)
             terms, subs = highlight_terms(parsed)
             browsing = isinstance(q, query.Every)
-            hits = [_hit(h, terms, subs, browsing) for h in results[offset : offset + limit]]
+            hits = [_hit(h, terms, subs, browsing) for h in page]
             facets = {name: _facet_counts(results, name) for name in FILTER_FIELDS}
             return SearchResults(total=len(results), hits=hits, facets=facets, relaxed=relaxed)
 
@@ -236,7 +244,7 @@ class WhooshBackend:
 
 def _version() -> str:
     """What an index must have been built with: the schema and the vocabulary."""
-    return f"{SCHEMA_VERSION}:{fingerprint()}"
+    return f"{SCHEMA_VERSION}:{ANALYSIS_VERSION}:{fingerprint()}"
 
 
 def _read(path: str) -> str | None:

@@ -201,14 +201,28 @@ def test_a_word_split_by_a_pdf_table_space_is_found_whole(backend):
     assert "pdf" in [h.id for h in backend.search(SearchRequest("ความรู้")).hits]
 
 
-def test_entries_with_only_some_words_come_after_those_with_all(tmp_path):
-    b = SqliteBackend(str(tmp_path / "ix.sqlite3"))
-    b.rebuild([
+def test_entries_with_only_some_words_come_after_those_with_all(backend):
+    backend.rebuild([
         IndexDocument(id="all", title="คู่มือ", body="การยื่นภาษีป้ายออนไลน์"),
         IndexDocument(id="some", title="ภาษีป้าย", body="ยื่นแบบที่สำนักงาน"),
     ])
-    res = b.search(SearchRequest("ภาษีป้าย ออนไลน์"))
-    assert [h.id for h in res.hits] == ["all", "some"] and not res.relaxed
+    res = backend.search(SearchRequest("ภาษีป้าย ออนไลน์"))
+    assert [h.id for h in res.hits] == ["all", "some"] and not res.relaxed and res.total == 2
+
+
+def test_a_verb_finds_the_noun_made_of_it_even_among_many_full_matches(backend):
+    """PyThaiNLP's word list holds "การอบรม" as one word but splits "การ ฝึกอบรม": a
+    search for "อบรม" must find both, as words, not only when few entries match."""
+    backend.rebuild([IndexDocument(id=f"course-{i}", title=f"หลักสูตรที่ {i}",
+                                   body="หลักสูตรอบรม สำหรับบุคลากร") for i in range(12)]
+                    + [IndexDocument(id="noun", title="สรุปผล", body="สรุปผลการอบรมบุคลากรประจำปี ความเสี่ยงต่ำ")])
+    res = backend.search(SearchRequest("อบรมบุคลากร", limit=20))
+    assert res.total == 13 and "noun" in [h.id for h in res.hits]
+    hit = next(h for h in res.hits if h.id == "noun")
+    assert "การ<mark>อบรมบุคลากร</mark>" in hit.snippet_html
+    assert [h.id for h in backend.search(SearchRequest('"อบรมบุคลากร" เสี่ยง')).hits] == ["noun"]
+    assert [h.id for h in backend.search(SearchRequest('"การอบรมบุคลากร"')).hits] == ["noun"]
+    assert "noun" not in [h.id for h in backend.search(SearchRequest("บุคลากร -อบรม", limit=20)).hits]
 
 
 def test_contentless_index_stays_consistent_after_updates_and_deletes(tmp_path):
@@ -230,6 +244,7 @@ def test_the_fast_indexing_path_gives_the_words_of_the_offset_path():
     from pathlib import Path
 
     texts = [p.read_text(encoding="utf-8") for p in sorted(Path(__file__).parent.parent.joinpath("content").rglob("*.md"))]
-    texts += ["ประเด็นสาคัญ การดาเนินงาน\nทำงาน ทางาน", "พ.ร.บ.ควบคุมอาคาร ๒๕๒๒ e-GP ต่างๆ ฯลฯ"]
+    texts += ["ประเด็นสาคัญ การดาเนินงาน\nทำงาน ทางาน", "พ.ร.บ.ควบคุมอาคาร ๒๕๒๒ e-GP ต่างๆ ฯลฯ",
+              "ผลการ.อบรม ความ.เสี่ยง การอบรมๆ ความ"]
     for text in texts:
         assert words(text) == [t.text for t in tokenize(text)]
