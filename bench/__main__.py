@@ -114,12 +114,13 @@ def main() -> None:
         t = time.perf_counter()
         backend.add([docs[0]])
         update = time.perf_counter() - t
-        lat = []
+        per_query: dict[str, list[float]] = {q: [] for q in QUERIES}
         for _ in range(args.repeat):
             for q in QUERIES:
                 t = time.perf_counter()
                 backend.search(SearchRequest(q, filters={"visibility": ["public"]}, limit=10))
-                lat.append((time.perf_counter() - t) * 1000)
+                per_query[q].append((time.perf_counter() - t) * 1000)
+        lat = [ms for times in per_query.values() for ms in times]
         size = sum(f.stat().st_size for f in Path(tmp, "ix").rglob("*") if f.is_file())
     lat.sort()
     peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
@@ -132,6 +133,8 @@ def main() -> None:
         print(f"baseline newmm       {base_s:.2f} s in one process (rebuild is {base_s / build:.1f}x faster)")
     print(f"one-entry update     {update * 1000:.0f} ms")
     print(f"search (n={len(lat)})      p50 {statistics.median(lat):.1f} ms, p95 {lat[int(len(lat) * .95) - 1]:.1f} ms")
+    slowest = sorted(per_query, key=lambda q: -statistics.median(per_query[q]))[:3]
+    print("slowest (median)     " + ", ".join(f"{q!r} {statistics.median(per_query[q]):.1f} ms" for q in slowest))
     print(f"index size           {size / 1e6:.1f} MB")
     print(f"peak memory (RSS)    {peak:.0f} MB")
 

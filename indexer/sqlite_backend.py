@@ -38,7 +38,7 @@ from .backend import FILTER_FIELDS, WIDEN_BELOW, Hit, IndexDocument, Progress, S
 from .ngrams import is_thai
 from .normalize import normalize_text
 from .query import ParsedQuery, QueryPart, can_relax, parse_query
-from .segment import ANALYSIS_VERSION, segmenter, words
+from .segment import ANALYSIS_VERSION, segmenter, stem_of, words
 from .snippets import highlight_terms, hit_html
 from .vocabulary import fingerprint, synonyms
 
@@ -480,7 +480,10 @@ def _word_expression(part: QueryPart, relaxed: bool) -> str | None:
 
 
 def _slots(part: QueryPart) -> list[tuple[tuple[str, ...], ...]]:
-    return synonyms().expand(_part_words(part))
+    """The word slots a document must fill to match ``part`` (:meth:`Synonyms.expand`,
+    without those :meth:`Synonyms.needed` drops)."""
+    vocabulary = synonyms()
+    return vocabulary.needed(vocabulary.expand(_part_words(part)))
 
 
 def _append(scores: dict[int, float], more: dict[int, float]) -> None:
@@ -574,8 +577,10 @@ def _score(db: sqlite3.Connection, parsed: ParsedQuery, relaxed: bool, meta: _Me
             return {}
     total = total or {}
     toks = [t for p in parsed.required for t in _part_words(p)]
-    if len(toks) >= 2 and total:
-        clauses = [f"NEAR({_quote(a)} {_quote(b)}, 0)" for a, b in pairwise(toks)]
+    dictionary = segmenter().dictionary
+    # Pairs of a noun and the word inside it (การอบรม อบรม) stand together everywhere.
+    clauses = [f"NEAR({_quote(a)} {_quote(b)}, 0)" for a, b in pairwise(toks) if stem_of(a, dictionary) != b]
+    if clauses and total:
         for rowid, score in _word_scores(db, " OR ".join(clauses)):
             if rowid in total:
                 total[rowid] += PROXIMITY_BOOST + PROXIMITY_WEIGHT * score

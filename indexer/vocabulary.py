@@ -113,6 +113,23 @@ class Synonyms:
         return slots
 
 
+    @staticmethod
+    def needed(slots: list[tuple[tuple[str, ...], ...]]) -> list[tuple[tuple[str, ...], ...]]:
+        """``slots`` without those every document matching the slot before also
+        matches: the word inside a noun made with การ/ความ, which is indexed right after
+        the noun (:func:`indexer.segment.stem_of`). Requiring it again would change
+        nothing but cost time and count the noun twice."""
+        from .segment import segmenter, stem_of
+
+        dictionary = segmenter().dictionary
+        out = []
+        for i, slot in enumerate(slots):
+            if (i and len(slot) == 1 and len(slot[0]) == 1
+                    and all(stem_of(variant[-1], dictionary) == slot[0][0] for variant in slots[i - 1])):
+                continue
+            out.append(slot)
+        return out
+
     def join_parts(self, parsed: ParsedQuery, max_parts: int = 5) -> ParsedQuery:
         """``parsed`` with runs of consecutive plain (unquoted, required) parts that
         together spell one synonym variant joined into one part, so "One Stop Service"

@@ -28,7 +28,7 @@ from whoosh.scoring import BM25F
 from .backend import FILTER_FIELDS, WIDEN_BELOW, Hit, IndexDocument, Progress, SearchRequest, SearchResults
 from .ngrams import is_thai, ngram_tokens, ngrams
 from .query import ParsedQuery, QueryPart, can_relax, parse_query
-from .segment import ANALYSIS_VERSION, Token, iter_tokens, words
+from .segment import ANALYSIS_VERSION, Token, iter_tokens, segmenter, stem_of, words
 from .snippets import highlight_terms, hit_html
 from .vocabulary import fingerprint, synonyms
 
@@ -298,7 +298,7 @@ def _part_query(part: QueryPart, relaxed: bool):
         return None
     alternatives = []
     word_fields = list(WORD_FIELDS)
-    slots = synonyms().expand(toks)
+    slots = synonyms().needed(synonyms().expand(toks))
     if len(slots) == 1:
         alternatives.append(_slot_query(slots[0], word_fields))
     elif part.phrase:
@@ -325,11 +325,13 @@ def _proximity_bonus(toks: list[str]):
     query words found side by side, and all of them within a dozen words."""
     if len(toks) < 2:
         return None
+    dictionary = segmenter().dictionary
+    # Pairs of a noun and the word inside it (การอบรม อบรม) stand together everywhere.
     clauses = [query.Phrase(f, [a, b], slop=1, boost=PROXIMITY_BOOST) for a, b in pairwise(toks)
-               for f in ("title", "body")]
+               if stem_of(a, dictionary) != b for f in ("title", "body")]
     if len(toks) > 2:
         clauses += [query.Phrase(f, toks, slop=12, boost=PROXIMITY_BOOST) for f in ("title", "body")]
-    return query.Or(clauses)
+    return query.Or(clauses) if clauses else None
 
 
 def _phrase(fieldname: str, toks: list[str]):
