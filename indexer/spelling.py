@@ -12,25 +12,90 @@ import re
 from .normalize import normalize_text
 from .segment import segmenter
 
-# Long unknown chunks make the checker's two-edit search slow (seconds): they are
-# corrected piece by piece instead.
+#: Chunks up to this many characters are first corrected whole.
 MAX_WHOLE_CHUNK = 10
+#: Two-edit corrections (PyThaiNLP's checker) take about 0.1 s per character, so
+#: only fragments up to this long get them; longer ones get one-edit corrections.
+MAX_TWO_EDITS = 6
 _THAI_CHUNK = re.compile(r"[\u0e01-\u0e4e]+")
+_THAI_LETTERS = "".join(chr(c) for c in range(0x0E01, 0x0E4F))
+
+
+def edits1(word: str) -> set[str]:
+    """Every string one edit away from ``word`` (a deleted, swapped, replaced or
+    inserted Thai character): Norvig's candidates, as in PyThaiNLP's checker."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    return ({a + b[1:] for a, b in splits if b}
+            | {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+            | {a + c + b[1:] for a, b in splits if b for c in _THAI_LETTERS}
+            | {a + c + b for a, b in splits for c in _THAI_LETTERS})
 
 
 class Speller:
-    """Suggest a corrected query. ``freqs`` maps a word to how many documents have it."""
+    """Suggest a corrected query. ``freqs`` maps a word of the index to how many
+    documents have it; corrections are always such words."""
 
     def __init__(self, freqs: dict[str, int]):
         from pythainlp.spell import NorvigSpellChecker
 
         self._checker = NorvigSpellChecker(custom_dict=freqs, min_freq=1, min_len=2)
-        self._known = set(freqs)
+        self._freqs = dict(freqs)
 
-    def _fix(self, word: str) -> str:
-        if word in self._known or len(word) < 2:
-            return word
-        return self._checker.correct(word) or word
+    def _nearest(self, text: str) -> str | None:
+        """The most frequent indexed word one edit away from ``text``, or None."""
+        known = [w for w in edits1(text) if w in self._freqs]
+        return max(known, key=lambda w: (self._freqs[w], w)) if known else None
+
+    def _two_edits(self, piece: str) -> str | None:
+        """PyThaiNLP's correction of a fragment of 2 to :data:`MAX_TWO_EDITS` characters,
+        if it keeps the length within one character: two deletions from a short word
+        make another word ("การลา" → "การ"), not a correction of it."""
+        if not 2 <= len(piece) <= MAX_TWO_EDITS:
+            return None
+        fixed = self._checker.correct(piece)
+        return fixed if fixed and fixed in self._freqs and abs(len(fixed) - len(piece)) <= 1 else None
+
+    def _correct(self, chunk: str) -> str:
+        """``chunk`` (Thai, no spaces) with its misspelt words corrected.
+
+        A short chunk is first tried whole. Otherwise the segmenter cuts it into words,
+        and each piece the index lacks is corrected: the segmenter cuts a misspelt word
+        into fragments ("เด้ก" → "เด้" + "ก"), so consecutive such pieces are joined, and
+        corrected together with the word before or after them when that gives an indexed
+        word ("ผู้สูงอายู" → "ผู้สูงอายุ"), else alone."""
+        if chunk in self._freqs:
+            return chunk
+        if len(chunk) <= MAX_WHOLE_CHUNK and (whole := self._nearest(chunk)):
+            return whole
+        known = self._freqs
+        pieces: list[str] = []
+        for piece in segmenter().segment(chunk):
+            if pieces and piece not in known and pieces[-1] not in known:
+                pieces[-1] += piece
+            else:
+                pieces.append(piece)
+        out: list[str] = []
+        i = 0
+        while i < len(pieces):
+            piece = pieces[i]
+            if piece in known:
+                out.append(piece)
+                i += 1
+                continue
+            prev = out[-1] if out else ""
+            nxt = pieces[i + 1] if i + 1 < len(pieces) else ""
+            windows = [(prev, nxt), (prev, ""), ("", nxt), ("", "")]
+            for before, after in dict.fromkeys(windows):
+                if fixed := self._nearest(before + piece + after):
+                    break
+            else:
+                before = after = ""
+                fixed = self._two_edits(piece) or piece
+            if before:
+                out.pop()
+            out.append(fixed)
+            i += 2 if after else 1
+        return "".join(out)
 
     def suggest(self, text: str) -> str | None:
         """The query with misspelt Thai words corrected, or None if nothing changed.
@@ -43,15 +108,10 @@ class Speller:
 
         def repl(m: re.Match) -> str:
             nonlocal changed
-            chunk = m.group()
-            if chunk in self._known:
-                return chunk
-            if len(chunk) <= MAX_WHOLE_CHUNK:
-                fixed = self._fix(chunk)
-            else:
-                fixed = "".join(self._fix(p) for p in segmenter().segment(chunk))
-            changed = changed or fixed != chunk
+            fixed = self._correct(m.group())
+            changed = changed or fixed != m.group()
             return fixed
 
         out = _THAI_CHUNK.sub(repl, text)
         return out if changed else None
+

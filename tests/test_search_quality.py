@@ -76,6 +76,17 @@ def test_did_you_mean(client, load, write_entry):
     assert search(client, "ระเบียบ")["suggestion"] is None
 
 
+def test_did_you_mean_mends_a_misspelt_word_inside_a_longer_query(client, load, write_entry):
+    """The segmenter cuts a misspelt word into fragments ("เด้ก" → "เด้" + "ก"): they
+    are corrected together, with the word next to them when that is what was meant."""
+    write_entry("lunch", "มาตรฐานอาหารกลางวันของศูนย์พัฒนาเด็กเล็ก", title="ศูนย์พัฒนาเด็กเล็ก")
+    write_entry("elderly", "การรับเบี้ยยังชีพผู้สูงอายุ ต้องลงทะเบียนก่อน", title="เบี้ยยังชีพ")
+    load(write_entry.folder)
+    assert search(client, "ศูนย์พัฒนาเด้กเล็ก")["suggestion"] == "ศูนย์พัฒนาเด็กเล็ก"
+    assert search(client, "เบี้ยยังชีพผู้สูงอายู")["suggestion"] == "เบี้ยยังชีพผู้สูงอายุ"
+    assert search(client, "อาหารกลางวัน การลา")["suggestion"] is None  # not two letters short of "การ"
+
+
 def test_suggestions_while_typing(client, auth, load, write_entry):
     write_entry("a", "เนื้อหา", title="คู่มือการลาป่วย ลาพักผ่อน")
     write_entry("b", "เนื้อหา", title="คู่มือภายในกองคลัง", visibility="internal", tags="[คู่มือภายใน]")
