@@ -34,6 +34,7 @@ _NOISE_CHARS = "ๆฯ."
 #: PyThaiNLP's word list holds about 1,700 such nouns as single words ("การอบรม") while
 #: it splits others ("การ ฝึกอบรม"), so a search for "อบรม" would miss "การอบรม".
 NOMINAL_PREFIXES = ("การ", "ความ")
+_PREFIX_HEADS = frozenset(p[0] for p in NOMINAL_PREFIXES)
 
 
 def stem_of(word: str, dictionary: frozenset[str]) -> str | None:
@@ -212,8 +213,7 @@ def words(text: str, joins: bool = False) -> list[str]:
             if word.strip(_NOISE_CHARS):
                 out.append(word)
                 run_first, run_last = run_first or word, word
-                stem = stem_of(word, dictionary)
-                if stem is not None:
+                if word[0] in _PREFIX_HEADS and (stem := stem_of(word, dictionary)):
                     out.append(stem)
         if joins and run_last and m.start() == last_end + 1 and ntext[last_end] == " ":
             joined = last_piece + run_first
