@@ -114,4 +114,3 @@ class Speller:
 
         out = _THAI_CHUNK.sub(repl, text)
         return out if changed else None
-

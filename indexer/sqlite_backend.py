@@ -82,9 +82,10 @@ class SqliteBackend:
     """A :class:`indexer.backend.SearchBackend` in the SQLite file ``path``.
 
     The file (and its folder) is created when missing. An index from another
-    :data:`SCHEMA_VERSION`, analysis (:data:`indexer.segment.ANALYSIS_VERSION`) or vocabulary is emptied and :attr:`needs_rebuild` is True
-    until :meth:`rebuild`. Thread-safe (one connection per thread); several processes
-    may share the file (SQLite locking, writers wait up to ``timeout`` seconds, then
+    :data:`SCHEMA_VERSION`, analysis (:data:`indexer.segment.ANALYSIS_VERSION`) or
+    vocabulary is emptied and :attr:`needs_rebuild` is True until :meth:`rebuild`.
+    Thread-safe (one connection per thread); several processes may share the file
+    (SQLite locking, writers wait up to ``timeout`` seconds, then
     ``sqlite3.OperationalError``). ``workers`` is the number of processes a large
     rebuild segments with (default: the number of CPUs).
     """
@@ -335,7 +336,7 @@ class _transaction:
 
 
 def _version() -> str:
-    """What an index must have been built with: the schema and the vocabulary."""
+    """What an index must have been built with: the schema, analysis and vocabulary."""
     return f"{SCHEMA_VERSION}:{ANALYSIS_VERSION}:{fingerprint()}"
 
 

@@ -112,7 +112,6 @@ class Synonyms:
                 i += 1
         return slots
 
-
     @staticmethod
     def needed(slots: list[tuple[tuple[str, ...], ...]]) -> list[tuple[tuple[str, ...], ...]]:
         """``slots`` without those every document matching the slot before also

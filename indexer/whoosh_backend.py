@@ -100,8 +100,9 @@ def build_schema() -> Schema:
 class WhooshBackend:
     """A :class:`indexer.backend.SearchBackend` storing a Whoosh index in ``path``.
 
-    The folder is created when missing. An index from another :data:`SCHEMA_VERSION`, analysis or vocabulary is
-    replaced by an empty one and :attr:`needs_rebuild` is True until :meth:`rebuild`.
+    The folder is created when missing. An index from another :data:`SCHEMA_VERSION`,
+    analysis (:data:`indexer.segment.ANALYSIS_VERSION`) or vocabulary is replaced by an
+    empty one and :attr:`needs_rebuild` is True until :meth:`rebuild`.
     Writes are serialised by a lock (threads) and Whoosh's file lock (processes; a writer
     waits up to ``lock_timeout`` seconds, then raises ``whoosh.index.LockError``).
     """
@@ -210,7 +211,8 @@ class WhooshBackend:
         offset = max(0, request.offset)
         with self._ix.searcher(weighting=BM25F()) as searcher:
             q, strict_possible = _build_query(parsed, relaxed=False)
-            results = self._run(searcher, q, flt, request.sort, offset + limit)
+            # At least WIDEN_BELOW hits, so all of them are known when partial ones follow.
+            results = self._run(searcher, q, flt, request.sort, max(offset + limit, WIDEN_BELOW))
             page = list(results[offset : offset + limit])
             relaxed = False
             if len(results) < WIDEN_BELOW and strict_possible:
@@ -243,7 +245,7 @@ class WhooshBackend:
 
 
 def _version() -> str:
-    """What an index must have been built with: the schema and the vocabulary."""
+    """What an index must have been built with: the schema, analysis and vocabulary."""
     return f"{SCHEMA_VERSION}:{ANALYSIS_VERSION}:{fingerprint()}"
 
 

@@ -208,6 +208,7 @@ def test_entries_with_only_some_words_come_after_those_with_all(backend):
     ])
     res = backend.search(SearchRequest("ภาษีป้าย ออนไลน์"))
     assert [h.id for h in res.hits] == ["all", "some"] and not res.relaxed and res.total == 2
+    assert [h.id for h in backend.search(SearchRequest("ภาษีป้าย ออนไลน์", limit=1, offset=1)).hits] == ["some"]
 
 
 def test_a_verb_finds_the_noun_made_of_it_even_among_many_full_matches(backend):
