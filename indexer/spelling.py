@@ -55,14 +55,16 @@ class Speller:
         fixed = self._checker.correct(piece)
         return fixed if fixed and fixed in self._freqs and abs(len(fixed) - len(piece)) <= 1 else None
 
-    def _correct(self, chunk: str) -> str:
+    def _correct(self, chunk: str, two_edits: bool) -> str:
         """``chunk`` (Thai, no spaces) with its misspelt words corrected.
 
         A short chunk is first tried whole. Otherwise the segmenter cuts it into words,
         and each piece the index lacks is corrected: the segmenter cuts a misspelt word
         into fragments ("เด้ก" → "เด้" + "ก"), so consecutive such pieces are joined, and
-        corrected together with the word before or after them when that gives an indexed
-        word ("ผู้สูงอายู" → "ผู้สูงอายุ"), else alone."""
+        corrected together with up to two words before and one after them when that
+        gives an indexed word ("ผู้สูงอายู" → "ผู้สูงอายุ"), else alone; with
+        ``two_edits``, a short fragment no one-edit change mends gets PyThaiNLP's
+        two-edit correction."""
         if chunk in self._freqs:
             return chunk
         if len(chunk) <= MAX_WHOLE_CHUNK and (whole := self._nearest(chunk)):
@@ -82,23 +84,24 @@ class Speller:
                 out.append(piece)
                 i += 1
                 continue
-            prev = out[-1] if out else ""
-            nxt = pieces[i + 1] if i + 1 < len(pieces) else ""
-            windows = [(prev, nxt), (prev, ""), ("", nxt), ("", "")]
-            for before, after in dict.fromkeys(windows):
-                if fixed := self._nearest(before + piece + after):
+            # With up to two words before and one after, widest first: "ผู้" + "สูง" + "อายู".
+            windows = [(nb, na) for nb in (2, 1, 0) for na in (1, 0) if nb <= len(out) and i + na < len(pieces)]
+            for nb, na in windows:
+                if fixed := self._nearest("".join(out[len(out) - nb:]) + piece + "".join(pieces[i + 1:i + 1 + na])):
                     break
             else:
-                before = after = ""
-                fixed = self._two_edits(piece) or piece
-            if before:
-                out.pop()
+                nb = na = 0
+                fixed = (self._two_edits(piece) if two_edits else None) or piece
+            del out[len(out) - nb:]
             out.append(fixed)
-            i += 2 if after else 1
+            i += 1 + na
         return "".join(out)
 
-    def suggest(self, text: str) -> str | None:
+    def suggest(self, text: str, two_edits: bool = True) -> str | None:
         """The query with misspelt Thai words corrected, or None if nothing changed.
+        Without ``two_edits`` only one-edit corrections are made: sure enough to search
+        for instead of what was typed; two edits on a short word often make another
+        word, fit only to be offered.
 
         >>> Speller({"ระเบียบ": 3, "การลา": 2}).suggest("ระเบีนบ การลา")
         'ระเบียบ การลา'
@@ -108,7 +111,7 @@ class Speller:
 
         def repl(m: re.Match) -> str:
             nonlocal changed
-            fixed = self._correct(m.group())
+            fixed = self._correct(m.group(), two_edits)
             changed = changed or fixed != m.group()
             return fixed
 

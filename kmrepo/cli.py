@@ -95,16 +95,20 @@ _TAG = re.compile(r"<[^>]+>")
 @click.argument("query")
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100), help="How many results.")
 @click.option("--json", "as_json", is_flag=True, help="Print the same JSON as GET /api/search.")
+@click.option("--exact", is_flag=True, help="Never replace a misspelt query by its correction.")
 @with_appcontext
-def search_command(query, limit, as_json):
+def search_command(query, limit, as_json, exact):
     """Search entries as an anonymous visitor would (public entries only)."""
-    data = search.search_data({"q": query, "limit": str(limit)}, None)
+    data = search.search_data({"q": query, "limit": str(limit), "exact": "1" if exact else ""}, None)
     for r in data["results"]:
         r.pop("title_html")
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
-    click.echo(f"{data['total']} results for {query!r}" + (" (some words only)" if data["relaxed"] else ""))
+    if data["corrected_query"]:
+        click.echo(f"No entry has every word of {query!r}: showing results for {data['corrected_query']!r}")
+    click.echo(f"{data['total']} results for {data['corrected_query'] or query!r}"
+               + (" (some words only)" if data["relaxed"] else ""))
     for i, r in enumerate(data["results"], 1):
         click.echo(f"{i:>3}. {r['title']}  [{r['slug']}]  {r['score']:.2f}")
         snippet = html.unescape(_TAG.sub("", r["snippet"].replace("<mark>", "[").replace("</mark>", "]")))

@@ -35,12 +35,18 @@ def search_data(args: Mapping[str, str], user=None, default_limit: int | None = 
 
     ``args`` keys: ``q`` (the query as typed), ``type``, ``department``, ``item``
     (knowledge item id), ``year`` (fiscal year, BE), ``sort`` (relevance | date),
-    ``page`` (1-based), ``limit`` (1–100). Unknown or malformed values fall back to
-    defaults. Returns a dict: ``query``, ``total``, ``page``, ``pages``, ``limit``,
+    ``page`` (1-based), ``limit`` (1–100), ``exact`` ("1": never correct the spelling).
+    Unknown or malformed values fall back to defaults. Returns a dict: ``query`` (as
+    typed), ``corrected_query``, ``suggestion``, ``total``, ``page``, ``pages``, ``limit``,
     ``relaxed``, ``filters``, ``facets`` (per filter field, a list of ``value``,
     ``label``, ``count``, most frequent first) and ``results`` (``slug``, ``title``, ``type``,
     ``score``, ``snippet``, ``title_html`` and the fields of
     :func:`kmrepo.entries.summary_of`), in rank order. Only entries ``user`` may read are searched.
+
+    Spelling: when no entry has every word of the query and a one-edit correction
+    (:func:`did_you_mean`) finds entries with every word, the results are those of the
+    correction, named in ``corrected_query``, as search engines do. Otherwise (or with
+    ``exact=1``) a correction, if any, is only offered in ``suggestion``.
     """
     text = (args.get("q") or "").strip()
     limit = _int(args.get("limit"), default_limit or current_app.config["PAGE_SIZE"], 1, 100)
@@ -55,8 +61,18 @@ def search_data(args: Mapping[str, str], user=None, default_limit: int | None = 
     filters = {k: [v] for k, v in chosen.items() if v}
     filters["visibility"] = policy.visibilities(user)
     backend = current_app.extensions["kmrepo.search"]
-    res = backend.search(SearchRequest(text=text, filters=filters, sort=sort, offset=(page - 1) * limit,
-                                       limit=limit))
+
+    def run(q: str):
+        return backend.search(SearchRequest(text=q, filters=filters, sort=sort, offset=(page - 1) * limit,
+                                            limit=limit))
+
+    res = run(text)
+    suggestion = corrected = None
+    if text and (res.total == 0 or res.relaxed):
+        if args.get("exact") != "1" and (sure := did_you_mean(text, filters, two_edits=False)):
+            res, corrected = run(sure), sure
+        else:
+            suggestion = did_you_mean(text, filters)
     session = db.session()
     slugs = [h.id for h in res.hits]
     entries = {e.slug: e for e in session.scalars(select(Entry).where(Entry.slug.in_(slugs)))} if slugs else {}
@@ -76,11 +92,9 @@ def search_data(args: Mapping[str, str], user=None, default_limit: int | None = 
         )
         for name, counts in res.facets.items() if name != "visibility"
     }
-    suggestion = None
-    if text and (res.total == 0 or res.relaxed):
-        suggestion = did_you_mean(text, filters)
     return {
         "query": text,
+        "corrected_query": corrected,
         "suggestion": suggestion,
         "total": res.total,
         "page": page,
@@ -109,10 +123,11 @@ def _speller():
     return cached[1]
 
 
-def did_you_mean(text: str, filters: dict) -> str | None:
-    """A corrected form of ``text`` (PyThaiNLP spell checking against the words of the
-    index) that finds entries under the same ``filters``, or None."""
-    suggestion = _speller().suggest(text)
+def did_you_mean(text: str, filters: dict, two_edits: bool = True) -> str | None:
+    """A corrected form of ``text`` (:meth:`indexer.spelling.Speller.suggest` against
+    the words of the index) that finds entries with every word under the same
+    ``filters``, or None."""
+    suggestion = _speller().suggest(text, two_edits=two_edits)
     if not suggestion or suggestion == text:
         return None
     backend = current_app.extensions["kmrepo.search"]

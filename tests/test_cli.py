@@ -25,6 +25,10 @@ def test_search_json_matches_the_api(runner, client, write_entry):
     assert json.loads(result.output) == search(client, "ภาษีป้าย", limit=5)
     plain = runner.invoke(args=["search", "ภาษีป้าย"])
     assert "1 results" in plain.output and "[ภาษีป้าย]" in plain.output
+    misspelt = runner.invoke(args=["search", "ภาษีป้ายย"])
+    assert "showing results for 'ภาษีป้าย'" in misspelt.output and "1 results" in misspelt.output
+    exact = runner.invoke(args=["search", "ภาษีป้ายย", "--exact"]).output
+    assert "results for 'ภาษีป้ายย' (some words only)" in exact and "showing" not in exact
 
 
 def test_reindex_rebuilds_a_lost_index_from_the_database(app, runner, client, write_entry):

@@ -69,22 +69,32 @@ def test_featured_entries_rank_a_little_higher(client, load, write_entry):
 def test_did_you_mean(client, load, write_entry):
     write_entry("a", "ระเบียบกระทรวงมหาดไทยว่าด้วยการฝึกอบรม", title="ระเบียบการฝึกอบรม")
     load(write_entry.folder)
-    data = search(client, "ระเบีนบ")
-    assert data["total"] == 0 and data["suggestion"] == "ระเบียบ"
+    data = search(client, "ระเบีนบ")  # no entry has it: the results are those of the correction
+    assert data["corrected_query"] == "ระเบียบ" and [r["slug"] for r in data["results"]] == ["a"]
     page = client.get("/search", query_string={"q": "ระเบีนบ"}).get_data(as_text=True)
-    assert "คุณหมายถึง" in page and "ระเบียบ" in page
-    assert search(client, "ระเบียบ")["suggestion"] is None
+    assert "แสดงผลการค้นหาของ" in page and "ระเบียบ" in page and "ตามที่พิมพ์" in page
+    assert "exact=1" in page
+    data = search(client, "ระเบีนบ", exact="1")  # "search for what I typed"
+    assert data["total"] == 0 and data["corrected_query"] is None and data["suggestion"] == "ระเบียบ"
+    page = client.get("/search", query_string={"q": "ระเบีนบ", "exact": "1"}).get_data(as_text=True)
+    assert "คุณหมายถึง" in page
+    data = search(client, "ระเบียบ")
+    assert data["suggestion"] is None and data["corrected_query"] is None
 
 
 def test_did_you_mean_mends_a_misspelt_word_inside_a_longer_query(client, load, write_entry):
     """The segmenter cuts a misspelt word into fragments ("เด้ก" → "เด้" + "ก"): they
     are corrected together, with the word next to them when that is what was meant."""
     write_entry("lunch", "มาตรฐานอาหารกลางวันของศูนย์พัฒนาเด็กเล็ก", title="ศูนย์พัฒนาเด็กเล็ก")
-    write_entry("elderly", "การรับเบี้ยยังชีพผู้สูงอายุ ต้องลงทะเบียนก่อน", title="เบี้ยยังชีพ")
+    write_entry("elderly", "การรับเบี้ยยังชีพผู้สูงอายุ ต้องลงทะเบียนก่อน ไม่ต้องชำระภาษี", title="เบี้ยยังชีพ")
     load(write_entry.folder)
-    assert search(client, "ศูนย์พัฒนาเด้กเล็ก")["suggestion"] == "ศูนย์พัฒนาเด็กเล็ก"
-    assert search(client, "เบี้ยยังชีพผู้สูงอายู")["suggestion"] == "เบี้ยยังชีพผู้สูงอายุ"
-    assert search(client, "อาหารกลางวัน การลา")["suggestion"] is None  # not two letters short of "การ"
+    data = search(client, "ศูนย์พัฒนาเด้กเล็ก")
+    assert data["corrected_query"] == "ศูนย์พัฒนาเด็กเล็ก" and [r["slug"] for r in data["results"]] == ["lunch"]
+    assert search(client, "เบี้ยยังชีพผู้สูงอายู")["corrected_query"] == "เบี้ยยังชีพผู้สูงอายุ"
+    data = search(client, "ลงทะเบียน ภาศื")  # two edits from "ภาษี": offered, not applied
+    assert data["corrected_query"] is None and data["suggestion"] == "ลงทะเบียน ภาษี"
+    data = search(client, "อาหารกลางวัน การลา")  # not two letters short of "การ"
+    assert data["corrected_query"] is None and data["suggestion"] is None and data["relaxed"]
 
 
 def test_suggestions_while_typing(client, auth, load, write_entry):
