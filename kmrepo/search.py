@@ -44,9 +44,10 @@ def search_data(args: Mapping[str, str], user=None, default_limit: int | None = 
     :func:`kmrepo.entries.summary_of`), in rank order. Only entries ``user`` may read are searched.
 
     Spelling: when no entry has every word of the query and a one-edit correction
-    (:func:`did_you_mean`) finds entries with every word, the results are those of the
+    (:meth:`indexer.spelling.Speller.suggest`) finds entries with every word, the results are those of the
     correction, named in ``corrected_query``, as search engines do. Otherwise (or with
-    ``exact=1``) a correction, if any, is only offered in ``suggestion``.
+    ``exact=1``) a correction, if any, is only offered in ``suggestion``
+    (:func:`did_you_mean`).
     """
     text = (args.get("q") or "").strip()
     limit = _int(args.get("limit"), default_limit or current_app.config["PAGE_SIZE"], 1, 100)
@@ -69,8 +70,10 @@ def search_data(args: Mapping[str, str], user=None, default_limit: int | None = 
     res = run(text)
     suggestion = corrected = None
     if text and (res.total == 0 or res.relaxed):
-        if args.get("exact") != "1" and (sure := did_you_mean(text, filters, two_edits=False)):
-            res, corrected = run(sure), sure
+        sure = None if args.get("exact") == "1" else _speller().suggest(text, two_edits=False)
+        found = run(sure) if sure and sure != text else None
+        if found is not None and found.total and not found.relaxed:
+            res, corrected = found, sure
         else:
             suggestion = did_you_mean(text, filters)
     session = db.session()
@@ -123,11 +126,11 @@ def _speller():
     return cached[1]
 
 
-def did_you_mean(text: str, filters: dict, two_edits: bool = True) -> str | None:
+def did_you_mean(text: str, filters: dict) -> str | None:
     """A corrected form of ``text`` (:meth:`indexer.spelling.Speller.suggest` against
     the words of the index) that finds entries with every word under the same
     ``filters``, or None."""
-    suggestion = _speller().suggest(text, two_edits=two_edits)
+    suggestion = _speller().suggest(text)
     if not suggestion or suggestion == text:
         return None
     backend = current_app.extensions["kmrepo.search"]
