@@ -32,13 +32,13 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
-from itertools import islice, pairwise
+from itertools import islice
 
 from .backend import FILTER_FIELDS, WIDEN_BELOW, Hit, IndexDocument, Progress, SearchRequest, SearchResults
 from .ngrams import is_thai
 from .normalize import normalize_text
 from .query import ParsedQuery, QueryPart, can_relax, parse_query
-from .segment import ANALYSIS_VERSION, segmenter, stem_of, words
+from .segment import ANALYSIS_VERSION, segmenter, words
 from .snippets import highlight_terms, hit_html
 from .vocabulary import fingerprint, synonyms
 
@@ -505,18 +505,23 @@ def _word_scores(db: sqlite3.Connection, expr: str) -> Iterator[tuple[int, float
     return db.execute(f"SELECT rowid, -bm25(words, {weights}) FROM words WHERE words MATCH ?", (expr,))
 
 
-def _inside_scores(db: sqlite3.Connection, subs: list[str]) -> dict[int, float]:
+def _inside_scores(db: sqlite3.Connection, subs: list[str], searched: Iterable[str] = ()) -> dict[int, float]:
     """rowid → BM25 of the documents where one of ``subs`` (normalised strings of at
     least three characters, without spaces) occurs inside an indexed word (at most
     :data:`MAX_EXPANSION` such words are tried) or anywhere in the title, tags or
-    knowledge-item names."""
+    knowledge-item names.
+
+    ``searched``: words the caller has already looked up as whole words; they are not
+    searched again (for a common word such as "ภายใน" that would double the search's
+    time to find only documents the caller has)."""
     subs = [x for x in subs if len(x) >= 3 and " " not in x]
     found: dict[int, float] = {}
     if not subs:
         return found
     expr = " OR ".join(map(_quote, subs))
+    skip = set(searched)
     terms = [t for (t,) in db.execute("SELECT term FROM term_grams WHERE term_grams MATCH ? LIMIT ?",
-                                      (expr, MAX_EXPANSION))]
+                                      (expr, MAX_EXPANSION)) if t not in skip]
     if terms:
         found.update(_word_scores(db, " OR ".join(map(_quote, terms))))
     for rowid, score in db.execute("SELECT rowid, -bm25(grams) FROM grams WHERE grams MATCH ?", (expr,)):
@@ -530,7 +535,8 @@ def _widened_scores(db: sqlite3.Connection, part: QueryPart) -> dict[int, float]
     total: dict[int, float] | None = None
     for slot in _slots(part):
         found = dict(_word_scores(db, " OR ".join(_quote(" ".join(v)) for v in slot)))
-        for rowid, score in _inside_scores(db, ["".join(v) for v in slot]).items():
+        searched = [v[0] for v in slot if len(v) == 1]
+        for rowid, score in _inside_scores(db, ["".join(v) for v in slot], searched).items():
             found[rowid] = max(found.get(rowid, 0.0), GRAM_WEIGHT * score)
         total = found if total is None else {r: s + found[r] for r, s in total.items() if r in found}
         if not total:
@@ -551,7 +557,7 @@ def _part_scores(db: sqlite3.Connection, part: QueryPart, relaxed: bool) -> dict
         # A two-letter Thai word ("ลา", "ผล") also as the start of longer words (ลาป่วย).
         inside = dict(_word_scores(db, _quote(gram) + "*"))
     else:
-        inside = _inside_scores(db, [gram])
+        inside = _inside_scores(db, [gram], [v[0] for slot in _slots(part) for v in slot if len(v) == 1])
     for rowid, score in inside.items():
         if rowid not in scores:
             scores[rowid] = GRAM_WEIGHT * score
@@ -577,10 +583,7 @@ def _score(db: sqlite3.Connection, parsed: ParsedQuery, relaxed: bool, meta: _Me
         if not total and not relaxed:
             return {}
     total = total or {}
-    toks = [t for p in parsed.required for t in _part_words(p)]
-    dictionary = segmenter().dictionary
-    # Pairs of a noun and the word inside it (การอบรม อบรม) stand together everywhere.
-    clauses = [f"NEAR({_quote(a)} {_quote(b)}, 0)" for a, b in pairwise(toks) if stem_of(a, dictionary) != b]
+    clauses = [f"NEAR({_quote(a)} {_quote(b)}, 0)" for a, b in synonyms().proximity_pairs(parsed.required)]
     if clauses and total:
         for rowid, score in _word_scores(db, " OR ".join(clauses)):
             if rowid in total:

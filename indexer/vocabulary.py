@@ -18,10 +18,13 @@ import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .query import ParsedQuery
+    from collections.abc import Sequence
+
+    from .query import ParsedQuery, QueryPart
 
 _lock = threading.Lock()
 _extra_words: tuple[str, ...] = ()  # the texts of the extra files, not their paths
@@ -128,6 +131,35 @@ class Synonyms:
                 continue
             out.append(slot)
         return out
+
+    def proximity_pairs(self, parts: Sequence[QueryPart]) -> list[tuple[str, str]]:
+        """The pairs ``(a, b)`` of typed words whose standing side by side in a document
+        earns the proximity bonus: the last word of each unit and the first of the next,
+        where a unit is a quoted phrase, a run of words that is a synonym variant
+        (:meth:`expand`) or any other single word, over ``parts`` in order.
+
+        Pairs inside a unit are left out, since every document matching the unit has
+        them together already ("การจัดการความรู้" needs no bonus for "การ จัดการ"), and
+        so is a noun with the word inside it (:func:`indexer.segment.stem_of`), which
+        stand together everywhere. Each pair left out spares the search a scan of the
+        positions of both words in every document holding them."""
+        from .segment import segmenter, stem_of, words
+
+        units: list[list[str]] = []
+        for part in parts:
+            toks = words(part.text)
+            if part.phrase:
+                units.append(toks)
+                continue
+            i = 0
+            for slot in self.expand(toks):
+                typed = next((v for v in slot if tuple(toks[i : i + len(v)]) == v), (toks[i],))
+                units.append(list(typed))
+                i += len(typed)
+        units = [u for u in units if u]
+        dictionary = segmenter().dictionary
+        return [(u[-1], v[0]) for u, v in pairwise(units)
+                if stem_of(u[-1], dictionary) != v[0]]
 
     def join_parts(self, parsed: ParsedQuery, max_parts: int = 5) -> ParsedQuery:
         """``parsed`` with runs of consecutive plain (unquoted, required) parts that

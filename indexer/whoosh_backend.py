@@ -16,7 +16,6 @@ import shutil
 import threading
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from itertools import pairwise
 from typing import ClassVar
 
 from whoosh import index, query, sorting, writing
@@ -28,7 +27,7 @@ from whoosh.scoring import BM25F
 from .backend import FILTER_FIELDS, WIDEN_BELOW, Hit, IndexDocument, Progress, SearchRequest, SearchResults
 from .ngrams import is_thai, ngram_tokens, ngrams
 from .query import ParsedQuery, QueryPart, can_relax, parse_query
-from .segment import ANALYSIS_VERSION, Token, iter_tokens, segmenter, stem_of, words
+from .segment import ANALYSIS_VERSION, Token, iter_tokens, words
 from .snippets import highlight_terms, hit_html
 from .vocabulary import fingerprint, synonyms
 
@@ -322,18 +321,18 @@ def _slot_query(slot: tuple[tuple[str, ...], ...], fields: list[str]):
     return query.Or([_phrase(f, list(variant)) for variant in slot for f in fields])
 
 
-def _proximity_bonus(toks: list[str]):
-    """Extra score where the query's words stand together: each pair of consecutive
-    query words found side by side, and all of them within a dozen words."""
-    if len(toks) < 2:
+def _proximity_bonus(parsed: ParsedQuery):
+    """Extra score where the query's words stand together: each pair of
+    :meth:`~indexer.vocabulary.Synonyms.proximity_pairs` found side by side, and, with
+    two pairs or more, all the words within a dozen words."""
+    pairs = synonyms().proximity_pairs(parsed.required)
+    if not pairs:
         return None
-    dictionary = segmenter().dictionary
-    # Pairs of a noun and the word inside it (การอบรม อบรม) stand together everywhere.
-    clauses = [query.Phrase(f, [a, b], slop=1, boost=PROXIMITY_BOOST) for a, b in pairwise(toks)
-               if stem_of(a, dictionary) != b for f in ("title", "body")]
-    if len(toks) > 2:
+    clauses = [query.Phrase(f, [a, b], slop=1, boost=PROXIMITY_BOOST) for a, b in pairs for f in ("title", "body")]
+    if len(pairs) > 1:
+        toks = [t for p in parsed.required for t in words(p.text)]
         clauses += [query.Phrase(f, toks, slop=12, boost=PROXIMITY_BOOST) for f in ("title", "body")]
-    return query.Or(clauses) if clauses else None
+    return query.Or(clauses)
 
 
 def _phrase(fieldname: str, toks: list[str]):
@@ -351,7 +350,7 @@ def _build_query(parsed: ParsedQuery, relaxed: bool):
     else:
         positive = query.Or(required) if relaxed else query.And(required)
         relaxable = can_relax(parsed)
-        bonus = _proximity_bonus([t for p in parsed.required for t in words(p.text)])
+        bonus = _proximity_bonus(parsed)
         if bonus is not None:
             positive = query.AndMaybe(positive, bonus)
         positive = query.AndMaybe(positive, query.Term("featured", True, boost=FEATURED_BOOST))

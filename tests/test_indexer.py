@@ -249,3 +249,40 @@ def test_the_fast_indexing_path_gives_the_words_of_the_offset_path():
               "ผลการ.อบรม ความ.เสี่ยง การอบรมๆ ความ"]
     for text in texts:
         assert words(text) == [t.text for t in tokenize(text)]
+
+
+def test_words_typed_together_rank_entries_having_them_together_first(backend):
+    backend.rebuild([
+        # More of both words, so plain BM25 would put this entry first.
+        IndexDocument(id="apart", title="สรุป", body="บุคลากร ทุกคน อบรม ตามแผน บุคลากร ใหม่ อบรม ประจำปี"),
+        IndexDocument(id="together", title="สรุป", body="หลักสูตร อบรมบุคลากร ตามแผน ประจำปี ทุกคน ใหม่ ครบ"),
+    ])
+    assert [h.id for h in backend.search(SearchRequest("อบรมบุคลากร")).hits] == ["together", "apart"]
+
+
+def test_proximity_looks_only_between_words_not_already_together():
+    """Words inside a quoted phrase or a multi-word synonym variant stand together in
+    every match, and a noun stands with the word inside it: no bonus pairs for those."""
+    from indexer.vocabulary import synonyms
+
+    def pairs(text):
+        vocabulary = synonyms()
+        return vocabulary.proximity_pairs(vocabulary.join_parts(parse_query(text)).required)
+
+    assert pairs("การจัดการความรู้") == []
+    assert pairs('"ภายใน ๑๕ วัน"') == []
+    assert pairs("อบรมบุคลากร") == [("อบรม", "บุคลากร")]
+    assert pairs("ความเสี่ยงภายในองค์กร") == [("เสี่ยง", "ภายใน"), ("ภายใน", "องค์กร")]
+    assert pairs('"ภายใน ๑๕ วัน" รายงาน') == [("วัน", "รายงาน")]
+
+
+def test_km_terms_whose_parts_mean_something_else_are_kept_whole(backend):
+    """"ตัวชี้วัด" (indicator) is not ตัว + ชี้ + วัด (body, point, temple), and "คุณอำนวย"
+    (the KM facilitator) is not a person called อำนวย (indexer/data/words.txt)."""
+    backend.rebuild([
+        IndexDocument(id="indicator", title="ตัวชี้วัดแผนการจัดการความรู้", body="คุณอำนวยสรุปผลตามตัวชี้วัด"),
+        IndexDocument(id="temple", title="บันทึกกิจกรรม", body="ครูชี้ตัวนักเรียนที่ไปวัด ขอบคุณ อำนวย ที่ช่วยงาน"),
+    ])
+    assert [h.id for h in backend.search(SearchRequest("ตัวชี้วัด")).hits] == ["indicator"]
+    assert [h.id for h in backend.search(SearchRequest("คุณอำนวย")).hits][0] == "indicator"
+    assert [h.id for h in backend.search(SearchRequest("ชี้วัด")).hits][0] == "indicator"
