@@ -168,20 +168,20 @@ class SqliteBackend:
             _create(db, with_meta=False)
             for table in ("words", "grams"):  # merge once at the end instead of while loading
                 db.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('automerge', 0)")
-            vocabulary: set[str] = set()
             for batch in _batches(_analyzed(docs, self.workers), 200):
                 _insert(db, batch)
-                for _doc, fields in batch:
-                    for text in fields[:4]:
-                        vocabulary.update(text.split())
                 n += len(batch)
                 if progress:
                     progress(len(batch))
-            db.executemany("INSERT INTO terms (term) VALUES (?)", ((t,) for t in sorted(vocabulary)))
-            db.execute("INSERT INTO term_grams (term_grams) VALUES ('rebuild')")
             for table in ("words", "grams"):
                 db.execute(f"INSERT INTO {table} ({table}) VALUES ('optimize')")
                 db.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('automerge', 4)")
+            # The distinct words, read from the word index rather than collected while
+            # loading (which cost this process a tenth of the rebuild, its busy part).
+            db.execute("CREATE VIRTUAL TABLE temp.rebuild_vocab USING fts5vocab(main, words, row)")
+            db.execute("INSERT INTO terms (term) SELECT term FROM temp.rebuild_vocab ORDER BY term")
+            db.execute("DROP TABLE temp.rebuild_vocab")
+            db.execute("INSERT INTO term_grams (term_grams) VALUES ('rebuild')")
             db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (_version(),))
             _bump(db)
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # hand the space of the rebuild's log back
