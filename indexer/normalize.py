@@ -8,6 +8,7 @@ character of the result, the index of the character of the input it came from.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -118,7 +119,14 @@ def _fast_table() -> dict[int, str | None]:
     return table
 
 
-_FAST = _fast_table()
+# The characters :func:`normalize_text` replaces, found with one regular expression: in
+# Thai text ``str.translate`` looks up every character (5x slower, for 2% of them).
+_FAST = {chr(code): rep or "" for code, rep in _fast_table().items() if rep != chr(code)}
+_FAST_RE = re.compile("[" + "".join(map(re.escape, _FAST)) + "]")
+
+
+def _fast_rep(m: re.Match) -> str:
+    return _FAST[m.group()]
 
 
 def normalize_text(text: str) -> str:
@@ -129,7 +137,7 @@ def normalize_text(text: str) -> str:
     """
     if not text.isascii():
         text = unicodedata.normalize("NFC", text).replace("\u0e4d\u0e32", "\u0e33")
-    text = text.translate(_FAST)
+    text = _FAST_RE.sub(_fast_rep, text)
     return text.lower() if not text.islower() else text
 
 
