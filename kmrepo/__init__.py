@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from collections.abc import Mapping
 from datetime import timedelta
 from importlib import resources
@@ -72,6 +73,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["kmrepo.search"] = open_backend(app.config["SEARCH_BACKEND"], app.config["INDEX_DIR"])
     db.init_app(app)
     db.upgrade(app)
+    _index_ready(app)
     web.init_app(app)
     auth.init_app(app)
     CSRFProtect(app)  # checks the token of every POST: forms and one-button actions alike
@@ -82,6 +84,22 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(kpi.bp)
     app.register_blueprint(api.bp)
     return app
+
+
+def _index_ready(app: Flask) -> None:
+    """Rebuild the search index from the database if it is missing or outdated (a new
+    instance, or a kmrepo upgrade that changed the analysis or the vocabulary)."""
+    from . import db, index_sync
+
+    backend = app.extensions["kmrepo.search"]
+    if not backend.needs_rebuild:
+        return
+    with app.app_context():
+        started = time.perf_counter()
+        n = index_sync.ensure_current(db.session(), backend)
+    if n:
+        app.logger.warning("search index was missing or outdated: rebuilt %d entries from the database in %.1f s",
+                           n, time.perf_counter() - started)
 
 
 def _instance_secret(instance: str) -> str:

@@ -134,10 +134,6 @@ def serve_command(host, port, threads, no_demo):
     if not no_demo and not session.scalar(select(func.count(Entry.id))):
         click.echo("empty database: loading the demo content")
         _load([demo_content_path()])
-    backend = app.extensions["kmrepo.search"]
-    if backend.needs_rebuild:
-        click.echo("search index missing or outdated: rebuilding")
-        index_sync.reindex(session, backend)
     if not session.scalar(select(func.count(User.id))):
         click.echo("no accounts yet: create the first with `kmrepo create-admin USERNAME`")
     click.echo(f"kmrepo: http://{host}:{port}/")

@@ -87,6 +87,19 @@ def _discard(session: Session) -> None:
     session.info.pop(_PENDING, None)
 
 
+def ensure_current(session: Session, backend: SearchBackend) -> int | None:
+    """Rebuild ``backend`` from the database when it was missing or outdated when opened
+    (another schema, analysis or vocabulary; see ``needs_rebuild``); return the number
+    of entries indexed, or None when the index was current.
+
+    Called when the application starts, before anything writes to the index: an
+    outdated index is emptied when opened and stays marked outdated until rebuilt, so
+    entries added to it one by one would be lost at the next start."""
+    if not backend.needs_rebuild:
+        return None
+    return reindex(session, backend)
+
+
 def reindex(session: Session, backend: SearchBackend, progress=None) -> int:
     """Rebuild ``backend`` from every searchable entry in the database; return the count.
 

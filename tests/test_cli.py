@@ -3,6 +3,10 @@
 import json
 import shutil
 
+import pytest
+
+from indexer.backend import BACKENDS
+
 from .conftest import search
 
 
@@ -48,3 +52,20 @@ def test_help_texts(runner):
     result = runner.invoke(args=["--help"])
     for command in ("load", "reindex", "search", "serve"):
         assert command in result.output
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_entries_loaded_into_a_new_instance_are_found_by_the_next_command(tmp_path, write_entry, backend):
+    """Each command opens the instance afresh: what `kmrepo load` indexed on a new (or
+    outdated) index must still be there for `kmrepo search` and the site."""
+    from kmrepo import create_app
+    from kmrepo.cli import cli
+
+    write_entry("a", "คู่มือการลาพักผ่อนประจำปี")
+    config = {"TESTING": True, "INSTANCE_PATH": str(tmp_path / "fresh"), "SEARCH_BACKEND": backend}
+    first = create_app(config)
+    assert first.test_cli_runner().invoke(cli, args=["load", str(write_entry.folder)]).exit_code == 0
+    second = create_app(config)
+    result = second.test_cli_runner().invoke(cli, args=["search", "ลาพักผ่อน"])
+    assert "1 results" in result.output
+    assert search(second.test_client(), "ลาพักผ่อน")["total"] == 1
