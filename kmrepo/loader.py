@@ -180,27 +180,31 @@ def parse_markdown(text: str, stem: str, path: str = "", digest: str = "") -> Pa
     )
 
 
-_FY_IN_TEXT = re.compile(r"ปีงบประมาณ\s*(?:พ\.\s*ศ\.\s*)?([0-9๐-๙]{4})")
+_FY_IN_TEXT = re.compile(r"(ประจำ)?ปีงบประมาณ\s*(?:พ\.\s*ศ\.\s*)?([0-9๐-๙]{4})")
 
 
 def parse_plain_text(text: str, stem: str, path: str = "", digest: str = "") -> ParsedEntry:
     """Parse a plain-text document such as a KM plan pasted from PDF or Word.
 
     Title: the first non-empty line. Body: :func:`text_to_markdown`. Type ``km_plan``.
-    Fiscal year: the first "ปีงบประมาณ (พ.ศ.) NNNN" in the text, if any.
+    Fiscal year: the first "ประจำปีงบประมาณ (พ.ศ.) NNNN" ("for the fiscal year", how a
+    plan names its own year), else the first "ปีงบประมาณ NNNN", if any. The plain form
+    also names other years: "ตั้งแต่ปีงบประมาณ ๒๕๖๒ เป็นต้นมา" comes first in the 2566
+    plan of อบจ.ปทุมธานี (pathumthani-pao-2566-plan1-risk.txt).
     """
     body = text_to_markdown(text)
     first = next((ln for ln in _strip_html(text).splitlines() if ln.strip()), "")
     title = " ".join(first.split())[:500]
     if not title:
         raise LoadError("the file is empty")
-    m = _FY_IN_TEXT.search(text)
+    years = list(_FY_IN_TEXT.finditer(text))
+    m = next((y for y in years if y.group(1)), years[0] if years else None)
     return ParsedEntry(
         slug=_slug(stem),
         title=title,
         type="km_plan",
         body=body,
-        fiscal_year=int(fold_digits(m.group(1))) if m else None,
+        fiscal_year=int(fold_digits(m.group(2))) if m else None,
         source_path=path,
         source_hash=digest,
     )

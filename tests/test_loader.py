@@ -91,6 +91,11 @@ def test_the_five_real_km_plans_load_and_are_found(app, client, load, km_plans):
     with app.app_context():
         types = db_session().scalars(select(Entry.type)).all()
     assert types == ["km_plan"] * 5
+    with app.app_context():
+        years = dict(db_session().execute(select(Entry.slug, Entry.fiscal_year)).all())
+    # Each plan's own fiscal year, not the first year its text mentions.
+    assert years == {"banmai-municipality": 2569, "dla-2562": 2562, "pathumthani-pao-2566-plan1-risk": 2566,
+                     "pathumthani-pao-2566-plan2-training": 2566, "samutsongkhram-municipality-2564-2566": 2564}
     assert search(client, "รายงานผล ภายใน 15 วัน")["results"][0]["slug"] == "banmai-municipality"
     assert search(client, "รายงานผล ภายใน ๑๕ วัน")["results"][0]["slug"] == "banmai-municipality"
     found = [r["slug"] for r in search(client, "ขออนุญาตปลูกสร้างอาคาร")["results"]]
