@@ -50,6 +50,20 @@ def stem_of(word: str, dictionary: frozenset[str]) -> str | None:
     return None
 
 
+def splits(word: str, dictionary: frozenset[str]) -> list[tuple[str, str]]:
+    """The ways to read ``word`` as two dictionary words of at least two characters
+    each: ``[("ระเบียบ", "การ")]`` for "ระเบียบการ". Maximal matching keeps the longest
+    word, so a query "ระเบียบการฝึกอบรม" gets "ระเบียบการ" while a document says
+    "ระเบียบ … ว่าด้วยค่าใช้จ่ายในการฝึกอบรม" with "ระเบียบ" and "การ" apart; queries
+    therefore also accept the pair side by side (:meth:`indexer.vocabulary.Synonyms.query_slots`).
+    Empty for words shorter than four characters, non-Thai words and nouns made with
+    การ/ความ (:func:`stem_of` covers those)."""
+    if len(word) < 4 or not "\u0e01" <= word[0] <= "\u0e4f" or stem_of(word, dictionary):
+        return []
+    return [(word[:k], word[k:]) for k in range(2, len(word) - 1)
+            if word[:k] in dictionary and word[k:] in dictionary]
+
+
 def _sara_am_lines(ntext: str) -> Callable[[int], bool]:
     """Whether the sara-am repair may apply at an offset of ``ntext``: only on lines
     without any "ำ". The PDF defect turns every "ำ" of the text it touches into "า", so a

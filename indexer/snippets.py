@@ -26,13 +26,21 @@ def match_spans(text: str, terms: Iterable[str], substrings: Iterable[str] = ())
     """Return sorted, merged ``(start, end)`` spans of ``text`` that match.
 
     ``terms`` are normalised words (as :func:`indexer.segment.words` makes them) matched
-    against whole words of ``text``; ``substrings`` are normalised strings matched
-    anywhere in the normalised text (spaces inside them must match exactly).
+    against whole words of ``text``, or two words in a row that spell one ("ระยะ" +
+    "เวลา" where a PDF table wrapped "ระยะเวลา" onto two lines, which searches find
+    through :func:`indexer.segment.splits`); ``substrings`` are normalised strings
+    matched anywhere in the normalised text (spaces inside them must match exactly).
     """
     terms = set(terms)
     spans: list[tuple[int, int]] = []
     if terms:
-        spans.extend((t.start, t.end) for t in iter_tokens(text) if t.text in terms)
+        prev = None
+        for t in iter_tokens(text):
+            if t.text in terms:
+                spans.append((t.start, t.end))
+            elif prev is not None and prev.text + t.text in terms:
+                spans.append((prev.start, t.end))
+            prev = t
     subs = [s for s in set(substrings) if len(s) >= 3]
     if subs:
         norm = normalize(text)

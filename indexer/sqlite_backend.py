@@ -481,10 +481,9 @@ def _word_expression(part: QueryPart, relaxed: bool) -> str | None:
 
 
 def _slots(part: QueryPart) -> list[tuple[tuple[str, ...], ...]]:
-    """The word slots a document must fill to match ``part`` (:meth:`Synonyms.expand`,
-    without those :meth:`Synonyms.needed` drops)."""
-    vocabulary = synonyms()
-    return vocabulary.needed(vocabulary.expand(_part_words(part)))
+    """The word slots a document must fill to match ``part``
+    (:meth:`indexer.vocabulary.Synonyms.query_slots`)."""
+    return synonyms().query_slots(_part_words(part))
 
 
 def _append(scores: dict[int, float], more: dict[int, float]) -> None:

@@ -132,6 +132,22 @@ class Synonyms:
             out.append(slot)
         return out
 
+    def query_slots(self, toks: list[str]) -> list[tuple[tuple[str, ...], ...]]:
+        """The word slots a document must fill to match the query words ``toks``:
+        :meth:`expand` without what :meth:`needed` drops, where a plain word (no
+        synonyms) the dictionary can also read as two words gets that pair, side by
+        side, as another variant (:func:`indexer.segment.splits`): "ระเบียบการ" is
+        ``(("ระเบียบการ",), ("ระเบียบ", "การ"))``."""
+        from .segment import segmenter, splits
+
+        dictionary = segmenter().dictionary
+        out = []
+        for slot in self.needed(self.expand(toks)):
+            if len(slot) == 1 and len(slot[0]) == 1:
+                slot = slot + tuple(splits(slot[0][0], dictionary))
+            out.append(slot)
+        return out
+
     def proximity_pairs(self, parts: Sequence[QueryPart]) -> list[tuple[str, str]]:
         """The pairs ``(a, b)`` of typed words whose standing side by side in a document
         earns the proximity bonus: the last word of each unit and the first of the next,

@@ -317,7 +317,7 @@ def _part_query(part: QueryPart, relaxed: bool, body_grams: bool = True):
         return None
     alternatives = []
     word_fields = list(WORD_FIELDS)
-    slots = synonyms().needed(synonyms().expand(toks))
+    slots = synonyms().query_slots(toks)
     if len(slots) == 1:
         alternatives.append(_slot_query(slots[0], word_fields))
     elif part.phrase:

@@ -286,3 +286,27 @@ def test_km_terms_whose_parts_mean_something_else_are_kept_whole(backend):
     assert [h.id for h in backend.search(SearchRequest("ตัวชี้วัด")).hits] == ["indicator"]
     assert backend.search(SearchRequest("คุณอำนวย")).hits[0].id == "indicator"
     assert backend.search(SearchRequest("ชี้วัด")).hits[0].id == "indicator"
+
+
+def test_a_word_that_the_text_splits_in_two_is_found_and_marked(backend):
+    """Table cells pasted from PDF wrap words onto two lines ("ระยะ⏎เวลา"), and the
+    segmenter cuts some words apart by context: a query word also matches its two
+    halves side by side, never apart."""
+    backend.rebuild([
+        IndexDocument(id="wrapped", title="แผนการจัดการความรู้", body="ความสำเร็จ\n\tระยะ\nเวลา\n\tตัวชี้วัด เป้าหมาย"),
+        IndexDocument(id="apart", title="บันทึก", body="ระยะทางไกล ใช้เวลานาน ตัวชี้วัด ไม่ชัด"),
+    ])
+    res = backend.search(SearchRequest("ระยะเวลา ตัวชี้วัด"))
+    assert [h.id for h in res.hits] == ["wrapped", "apart"]  # "apart" has only some of the words
+    assert "<mark>ระยะ เวลา</mark>" in res.hits[0].snippet_html  # snippets fold line breaks
+    assert [h.id for h in backend.search(SearchRequest("ระยะเวลา")).hits] == ["wrapped"]
+
+
+def test_splits_are_two_dictionary_words_of_two_letters_or_more():
+    from indexer.segment import segmenter, splits
+
+    dictionary = segmenter().dictionary
+    assert splits("ระยะเวลา", dictionary) == [("ระยะ", "เวลา")]
+    assert splits("ระเบียบการ", dictionary) == [("ระเบียบ", "การ")]
+    assert splits("การอบรม", dictionary) == []  # a การ noun: its inner word is indexed already
+    assert splits("อาคาร", dictionary) == [] and splits("KM", dictionary) == []
