@@ -40,6 +40,9 @@ class Speller:
 
         self._checker = NorvigSpellChecker(custom_dict=freqs, min_freq=1, min_len=2)
         self._freqs = dict(freqs)
+        # The words a query piece may be: a single letter glued to words is a slip of the
+        # finger ("ฝึกอบรมม"), even where the index holds it (from abbreviations: "ม.").
+        self._words = frozenset(w for w in freqs if len(w) > 1)
 
     def _nearest(self, text: str) -> str | None:
         """The most frequent indexed word one edit away from ``text``, or None."""
@@ -69,7 +72,7 @@ class Speller:
             return chunk
         if len(chunk) <= MAX_WHOLE_CHUNK and (whole := self._nearest(chunk)):
             return whole
-        known = self._freqs
+        known = self._words
         pieces: list[str] = []
         for piece in segmenter().segment(chunk):
             if pieces and piece not in known and pieces[-1] not in known:

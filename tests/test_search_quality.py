@@ -106,3 +106,11 @@ def test_suggestions_while_typing(client, auth, load, write_entry):
     texts = [s["text"] for s in client.get("/api/suggest", query_string={"q": "คู่มือ"}).get_json()["suggestions"]]
     assert "คู่มือภายในกองคลัง" in texts
     assert client.get("/static/suggest.js").status_code == 200
+
+
+def test_a_letter_typed_twice_at_the_end_of_a_query_is_mended(client, load, write_entry):
+    write_entry("reg", "ค่าใช้จ่ายในการฝึกอบรมของเจ้าหน้าที่ท้องถิ่น", title="ระเบียบค่าใช้จ่ายในการฝึกอบรม")
+    write_entry("law", "พ.ร.บ. เทศบาล ม. ๕๐ หน้าที่ของเทศบาล", title="หน้าที่ของเทศบาล")  # "ม" is in the index
+    load(write_entry.folder)
+    data = search(client, "ค่าใช้จ่ายในการฝึกอบรมม")
+    assert data["corrected_query"] == "ค่าใช้จ่ายในการฝึกอบรม" and data["results"][0]["slug"] == "reg"
