@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 from html import escape
 
 from .normalize import Normalized, normalize, normalize_text
@@ -30,17 +31,25 @@ def match_spans(text: str, terms: Iterable[str], substrings: Iterable[str] = ())
     "เวลา" where a PDF table wrapped "ระยะเวลา" onto two lines, which searches find
     through :func:`indexer.segment.splits`); ``substrings`` are normalised strings
     matched anywhere in the normalised text (spaces inside them must match exactly).
+
+    When ``terms`` hold a word that is not a stop word, a stop word of PyThaiNLP's list
+    ("การ", "ใน", "วัน") is marked only next to another mark, as in "ใน<การฝึกอบรม>"
+    or "ภายใน ๑๕ วัน": on its own it would be marked all over the snippet.
     """
     terms = set(terms)
     spans: list[tuple[int, int]] = []
     if terms:
+        stop = _stop_words()
+        content = any(t not in stop for t in terms)
+        found: list[tuple[int, int, int, bool]] = []  # (first token, start, end, weak)
         prev = None
-        for t in iter_tokens(text):
+        for i, t in enumerate(iter_tokens(text)):
             if t.text in terms:
-                spans.append((t.start, t.end))
+                found.append((i, t.start, t.end, content and t.text in stop))
             elif prev is not None and prev.text + t.text in terms:
-                spans.append((prev.start, t.end))
+                found.append((i - 1, prev.start, t.end, False))
             prev = t
+        spans.extend((s, e) for _i, s, e, _w in _anchored(found))
     subs = [s for s in set(substrings) if len(s) >= 3]
     if subs:
         norm = normalize(text)
@@ -51,6 +60,29 @@ def match_spans(text: str, terms: Iterable[str], substrings: Iterable[str] = ())
                 spans.append(norm.source_span(i, i + len(sub)))
                 i = ntext.find(sub, i + len(sub))
     return _merge(spans)
+
+
+def _anchored(found: list[tuple[int, int, int, bool]]) -> list[tuple[int, int, int, bool]]:
+    """``found`` without the weak (stop word) matches that no chain of matches ties to
+    a strong one: a weak match stays when a match starts at most two tokens before or
+    after it (two: the word inside a การ/ความ noun is a token of its own)."""
+    keep = [not weak for _i, _s, _e, weak in found]
+    for order in (range(len(found)), range(len(found) - 1, -1, -1)):
+        for k in order:
+            if keep[k]:
+                continue
+            for j in (k - 1, k + 1):
+                if 0 <= j < len(found) and keep[j] and abs(found[j][0] - found[k][0]) <= 2:
+                    keep[k] = True
+                    break
+    return [f for f, kept in zip(found, keep, strict=True) if kept]
+
+
+@lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
+    from pythainlp.corpus import thai_stopwords
+
+    return frozenset(thai_stopwords())
 
 
 def highlight(text: str, spans: list[tuple[int, int]]) -> str:

@@ -310,3 +310,11 @@ def test_splits_are_two_dictionary_words_of_two_letters_or_more():
     assert splits("ระเบียบการ", dictionary) == [("ระเบียบ", "การ")]
     assert splits("การอบรม", dictionary) == []  # a การ noun: its inner word is indexed already
     assert splits("อาคาร", dictionary) == [] and splits("KM", dictionary) == []
+
+
+def test_stop_words_of_a_query_are_marked_only_beside_its_other_words():
+    terms = set(words("ค่าใช้จ่ายในการฝึกอบรม"))
+    text = "การแนบไฟล์และการประกาศผล ตามค่าใช้จ่ายในการฝึกอบรม"
+    html = highlight(text, match_spans(text, terms))
+    assert html == "การแนบไฟล์และการประกาศผล ตาม<mark>ค่าใช้จ่ายในการฝึกอบรม</mark>"
+    assert highlight("ในการ", match_spans("ในการ", set(words("ในการ")))) == "<mark>ในการ</mark>"  # only stop words
