@@ -178,9 +178,7 @@ class SqliteBackend:
                 db.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('automerge', 4)")
             # The distinct words, read from the word index rather than collected while
             # loading (which cost this process a tenth of the rebuild, its busy part).
-            db.execute("CREATE VIRTUAL TABLE temp.rebuild_vocab USING fts5vocab(main, words, row)")
-            db.execute("INSERT INTO terms (term) SELECT term FROM temp.rebuild_vocab ORDER BY term")
-            db.execute("DROP TABLE temp.rebuild_vocab")
+            db.execute(f"INSERT INTO terms (term) SELECT term FROM {_vocab_table(db)} ORDER BY term")
             db.execute("INSERT INTO term_grams (term_grams) VALUES ('rebuild')")
             db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (_version(),))
             _bump(db)
@@ -192,8 +190,7 @@ class SqliteBackend:
         """Every indexed Thai word with the number of documents holding it (the
         vocabulary "did you mean" corrects towards)."""
         db = self._db()
-        db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.words_vocab USING fts5vocab(main, words, row)")
-        return {t: n for t, n in db.execute("SELECT term, doc FROM temp.words_vocab") if is_thai(t[0])}
+        return {t: n for t, n in db.execute(f"SELECT term, doc FROM {_vocab_table(db)}") if is_thai(t[0])}
 
     def count(self) -> int:
         """The number of documents in the index."""
@@ -353,6 +350,13 @@ def _create(db: sqlite3.Connection, with_meta: bool = True) -> None:
             db.execute(statement)
 
 
+def _vocab_table(db: sqlite3.Connection) -> str:
+    """The name of this connection's ``fts5vocab`` table over the word index (one row
+    per distinct word with its document count), created on first use."""
+    db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.words_vocab USING fts5vocab(main, words, row)")
+    return "temp.words_vocab"
+
+
 def _bump(db: sqlite3.Connection) -> None:
     db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
 
@@ -486,6 +490,11 @@ def _slots(part: QueryPart) -> list[tuple[tuple[str, ...], ...]]:
     return synonyms().query_slots(_part_words(part))
 
 
+def _single_words(slots: list[tuple[tuple[str, ...], ...]]) -> list[str]:
+    """The variants of ``slots`` that are one word (those a slot's word query finds whole)."""
+    return [v[0] for slot in slots for v in slot if len(v) == 1]
+
+
 def _append(scores: dict[int, float], more: dict[int, float]) -> None:
     """Add the documents of ``more`` missing from ``scores``, their scores scaled so
     every one ranks below the lowest of ``scores``."""
@@ -534,8 +543,7 @@ def _widened_scores(db: sqlite3.Connection, part: QueryPart) -> dict[int, float]
     total: dict[int, float] | None = None
     for slot in _slots(part):
         found = dict(_word_scores(db, " OR ".join(_quote(" ".join(v)) for v in slot)))
-        searched = [v[0] for v in slot if len(v) == 1]
-        for rowid, score in _inside_scores(db, ["".join(v) for v in slot], searched).items():
+        for rowid, score in _inside_scores(db, ["".join(v) for v in slot], _single_words([slot])).items():
             found[rowid] = max(found.get(rowid, 0.0), GRAM_WEIGHT * score)
         total = found if total is None else {r: s + found[r] for r, s in total.items() if r in found}
         if not total:
@@ -556,7 +564,7 @@ def _part_scores(db: sqlite3.Connection, part: QueryPart, relaxed: bool) -> dict
         # A two-letter Thai word ("ลา", "ผล") also as the start of longer words (ลาป่วย).
         inside = dict(_word_scores(db, _quote(gram) + "*"))
     else:
-        inside = _inside_scores(db, [gram], [v[0] for slot in _slots(part) for v in slot if len(v) == 1])
+        inside = _inside_scores(db, [gram], _single_words(_slots(part)))
     for rowid, score in inside.items():
         if rowid not in scores:
             scores[rowid] = GRAM_WEIGHT * score

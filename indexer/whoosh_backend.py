@@ -138,7 +138,7 @@ class WhooshBackend:
         """This thread's searcher, moved on to the latest commit. Kept between searches:
         opening one reads the term files, about 75 ms at 10,000 entries."""
         current = getattr(self._local, "searcher", None)
-        if current is None or current._ix is not self._ix:
+        if current is None:
             current = self._ix.searcher(weighting=BM25F())
         else:
             current = current.refresh()  # the same searcher when nothing was committed

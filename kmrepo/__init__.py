@@ -91,12 +91,9 @@ def _index_ready(app: Flask) -> None:
     instance, or a kmrepo upgrade that changed the analysis or the vocabulary)."""
     from . import db, index_sync
 
-    backend = app.extensions["kmrepo.search"]
-    if not backend.needs_rebuild:
-        return
     with app.app_context():
         started = time.perf_counter()
-        n = index_sync.ensure_current(db.session(), backend)
+        n = index_sync.ensure_current(db.session(), app.extensions["kmrepo.search"])
     if n:
         app.logger.warning("search index was missing or outdated: rebuilt %d entries from the database in %.1f s",
                            n, time.perf_counter() - started)
