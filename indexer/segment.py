@@ -52,13 +52,15 @@ def stem_of(word: str, dictionary: frozenset[str]) -> str | None:
 
 def splits(word: str, dictionary: frozenset[str]) -> list[tuple[str, str]]:
     """The ways to read ``word`` as two dictionary words of at least two characters
-    each: ``[("ระเบียบ", "การ")]`` for "ระเบียบการ". Maximal matching keeps the longest
-    word, so a query "ระเบียบการฝึกอบรม" gets "ระเบียบการ" while a document says
-    "ระเบียบ … ว่าด้วยค่าใช้จ่ายในการฝึกอบรม" with "ระเบียบ" and "การ" apart; queries
-    therefore also accept the pair side by side (:meth:`indexer.vocabulary.Synonyms.query_slots`).
-    Empty for words shorter than four characters, non-Thai words and nouns made with
-    การ/ความ (:func:`stem_of` covers those)."""
-    if len(word) < 4 or not "\u0e01" <= word[0] <= "\u0e4f" or stem_of(word, dictionary):
+    each: ``[("ระเบียบ", "การ")]`` for "ระเบียบการ", ``[("การ", "ปฏิบัติ")]`` for
+    "การปฏิบัติ". Maximal matching picks one reading of a run and the next word of a
+    document can change it: "วิธีการ" is "วิธี|การบริหาร" in "วิธีการบริหาร",
+    "แนวทาง" is "แนว|ทางการ" in "แนวทางการดำเนินงาน", "การปฏิบัติ" is
+    "การ|ปฏิบัติงาน"; a PDF table wraps "ระยะ⏎เวลา". Queries therefore also accept the
+    first word followed by a word that starts with the second
+    (:meth:`indexer.vocabulary.Synonyms.query_slots`, :func:`indexer.vocabulary.open_ended`).
+    Empty for words shorter than four characters and non-Thai words."""
+    if len(word) < 4 or not "\u0e01" <= word[0] <= "\u0e4f":
         return []
     return [(word[:k], word[k:]) for k in range(2, len(word) - 1)
             if word[:k] in dictionary and word[k:] in dictionary]

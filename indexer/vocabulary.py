@@ -137,7 +137,8 @@ class Synonyms:
         :meth:`expand` without what :meth:`needed` drops, where a plain word (no
         synonyms) the dictionary can also read as two words gets that pair, side by
         side, as another variant (:func:`indexer.segment.splits`): "ระเบียบการ" is
-        ``(("ระเบียบการ",), ("ระเบียบ", "การ"))``."""
+        ``(("ระเบียบการ",), ("ระเบียบ", "การ"))``. Backends match such a pair
+        :func:`open_ended`."""
         from .segment import segmenter, splits
 
         dictionary = segmenter().dictionary
@@ -206,6 +207,19 @@ class Synonyms:
                 out.append(parts[i])
                 i += 1
         return ParsedQuery(parsed.raw, tuple(out)) if len(out) != len(parts) else parsed
+
+
+def open_ended(slot: tuple[tuple[str, ...], ...], variant: tuple[str, ...]) -> bool:
+    """True when ``variant`` is the one word typed for ``slot`` read as two words
+    (:func:`indexer.segment.splits`): "วิธี การ" for "วิธีการ", "ขั้น ตอน" for
+    "ขั้นตอน". Maximal matching often glues the second to the word after it in a
+    document ("วิธี|การบริหาร", "ขั้น|ตอนที่ ๒", "แนว|ทางการดำเนินงาน"), so backends
+    let the document's word after the first merely start with the second, and score a
+    document found only that way as if it held the typed word (never both: that would
+    count it twice). The second word must have three characters or more: "ภาย ใน…" would
+    try every word starting with ใน for hardly any find."""
+    return (len(slot[0]) == 1 and len(variant) == 2 and len(variant[1]) >= 3
+            and variant[0] + variant[1] == slot[0][0])
 
 
 @lru_cache(maxsize=1)

@@ -29,7 +29,7 @@ from .ngrams import is_thai, ngram_tokens, ngrams
 from .query import ParsedQuery, QueryPart, can_relax, parse_query
 from .segment import ANALYSIS_VERSION, Token, iter_tokens, words
 from .snippets import highlight_terms, hit_html
-from .vocabulary import fingerprint, synonyms
+from .vocabulary import fingerprint, open_ended, synonyms
 
 #: Bump when the schema or the analysis changes: an older index is then rebuilt.
 SCHEMA_VERSION = "6"
@@ -336,8 +336,16 @@ def _part_query(part: QueryPart, relaxed: bool, body_grams: bool = True):
 
 
 def _slot_query(slot: tuple[tuple[str, ...], ...], fields: list[str]):
-    """Any of a slot's word sequences, as a phrase, in any of ``fields``."""
-    return query.Or([_phrase(f, list(variant)) for variant in slot for f in fields])
+    """Any of a slot's word sequences, as a phrase, in any of ``fields``. A pair
+    :func:`~indexer.vocabulary.open_ended` also matches its first word followed by a
+    word starting with its second ("วิธี" + "การบริหาร" for "วิธีการ"), scored only in
+    documents the exact variants miss (as the SQLite backend does: never counted twice)."""
+    exact = query.Or([_phrase(f, list(variant)) for variant in slot for f in fields])
+    pairs = [v for v in slot if open_ended(slot, v)]
+    if not pairs:
+        return exact
+    open_ends = query.Or([query.Sequence([query.Term(f, a), query.Prefix(f, b)]) for a, b in pairs for f in fields])
+    return query.Or([exact, query.AndNot(open_ends, exact)])
 
 
 def _proximity_bonus(parsed: ParsedQuery):

@@ -302,13 +302,35 @@ def test_a_word_that_the_text_splits_in_two_is_found_and_marked(backend):
     assert [h.id for h in backend.search(SearchRequest("ระยะเวลา")).hits] == ["wrapped"]
 
 
+def test_a_word_the_segmenter_cuts_at_another_place_is_found(backend):
+    """Maximal matching reads a run by its neighbours: "วิธีการ" is วิธี|การบริหาร in
+    the Royal Decree's title, "แนวทาง" is แนว|ทางการ before ดำเนินงาน, "การปฏิบัติ"
+    is การ|ปฏิบัติงาน, "ขั้นตอน" is ขั้น|ตอนที่ and "กองคลัง" was ของกอง|คลัง. Each is
+    still found, and marked."""
+    backend.rebuild([
+        IndexDocument(id="decree", title="หลักการ", body="พระราชกฤษฎีกาว่าด้วยหลักเกณฑ์และวิธีการบริหารกิจการบ้านเมืองที่ดี"),
+        IndexDocument(id="meeting", title="บันทึก", body="ประชุมชี้แจงแนวทางการดำเนินงานให้ทุกกอง"),
+        IndexDocument(id="manual", title="คู่มือ", body="จัดทำคู่มือการปฏิบัติงานของกองคลัง"),
+        IndexDocument(id="steps", title="คู่มือ", body="หมายเหตุ ขั้นตอนที่ ๒ การแสวงหาความรู้"),
+        IndexDocument(id="apart", title="วิธีใหม่", body="ใช้วิธีใหม่ในการทำงาน ทางเดินแนวใหม่ ขั้นบันได"),
+    ])
+    for query, expected, marked in [("วิธีการ", "decree", "และ<mark>วิธีการ</mark>บริหาร"),
+                                    ("แนวทาง", "meeting", "ชี้แจง<mark>แนวทาง</mark>การ"),
+                                    ("การปฏิบัติ", "manual", "คู่มือ<mark>การปฏิบัติ</mark>งาน"),
+                                    ("กองคลัง", "manual", "ของ<mark>กองคลัง</mark>"),
+                                    ("ขั้นตอน", "steps", "<mark>ขั้นตอน</mark>ที่")]:
+        res = backend.search(SearchRequest(query))
+        assert [h.id for h in res.hits] == [expected], query  # never "apart": วิธี … การ, แนว … ทาง
+        assert marked in res.hits[0].snippet_html
+
+
 def test_splits_are_two_dictionary_words_of_two_letters_or_more():
     from indexer.segment import segmenter, splits
 
     dictionary = segmenter().dictionary
     assert splits("ระยะเวลา", dictionary) == [("ระยะ", "เวลา")]
     assert splits("ระเบียบการ", dictionary) == [("ระเบียบ", "การ")]
-    assert splits("การอบรม", dictionary) == []  # a การ noun: its inner word is indexed already
+    assert splits("การปฏิบัติ", dictionary) == [("การ", "ปฏิบัติ")]  # "การ|ปฏิบัติงาน" in texts
     assert splits("อาคาร", dictionary) == [] and splits("KM", dictionary) == []
 
 
