@@ -18,6 +18,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 from .normalize import normalize, normalize_text
 
@@ -237,6 +238,50 @@ def words(text: str, joins: bool = False) -> list[str]:
             if joined in dictionary:
                 out.insert(first + 1, joined)
         last_end, last_piece = m.end(), run_last
+    return out
+
+
+#: At most this many other readings of a query chunk (:func:`readings`).
+MAX_READINGS = 2
+
+
+def readings(text: str) -> list[list[str]]:
+    """The :func:`words` of a query chunk ``text``, then up to :data:`MAX_READINGS`
+    other readings where การ or ความ goes to the other side of a word boundary.
+
+    Maximal matching glues these prefixes to either neighbour, and which one depends
+    on the text around them: typed alone, "ระเบียบการฝึกอบรม" is ระเบียบการ|ฝึกอบรม,
+    while the regulation says "ระเบียบ … ในการฝึกอบรม"; "วิธีการรายงานผล" is
+    วิธี|การรายงานผล, while a manual says "วิธีการ|รายงาน|ผล". A document matching any
+    reading matches the query. A prefix moves forward when what it leaves is a
+    dictionary word and the next word does not start with a prefix itself ("จัดการ
+    ความรู้" stays), and backward when the word before plus the prefix is a dictionary
+    word (วิธี + การ)."""
+    first = words(text)
+    ntext = _THAI_DOTS_RE.sub("", normalize_text(text))
+    seg = segmenter()
+    dictionary = seg.dictionary
+    cuts: list[int] = []
+    for m in _RUN_RE.finditer(ntext):
+        if m.lastgroup != "thai":
+            continue
+        pieces = seg.segment(m.group())
+        pos = m.start()
+        for a, b in pairwise(pieces):
+            pos += len(a)  # the boundary between a and b
+            for prefix in NOMINAL_PREFIXES:
+                if (a.endswith(prefix) and a[: -len(prefix)] in dictionary and len(a) > len(prefix) + 1
+                        and not b.startswith(NOMINAL_PREFIXES)):
+                    cuts.append(pos - len(prefix))
+                elif b.startswith(prefix) and len(b) > len(prefix) + 1 and a + prefix in dictionary:
+                    cuts.append(pos + len(prefix))
+    out = [first]
+    for cut in cuts:
+        reading = words(ntext[:cut]) + words(ntext[cut:])
+        if reading not in out:
+            out.append(reading)
+        if len(out) > MAX_READINGS:
+            break
     return out
 
 

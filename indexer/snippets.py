@@ -15,7 +15,7 @@ from html import escape
 
 from .normalize import Normalized, normalize, normalize_text
 from .query import ParsedQuery
-from .segment import iter_tokens, words
+from .segment import iter_tokens, readings, words
 from .vocabulary import synonyms
 
 ELLIPSIS = "…"
@@ -197,19 +197,21 @@ def best_snippet(text: str, terms: Iterable[str], substrings: Iterable[str] = ()
 
 
 def highlight_terms(parsed: ParsedQuery) -> tuple[set[str], set[str]]:
-    """``(terms, substrings)`` to mark in titles and snippets for a query: the required
-    parts' words (and their synonyms), and each required part as typed (normalised, for
-    matches inside longer words)."""
+    """``(terms, substrings)`` to mark in titles and snippets for a query: the words of
+    every reading of the required parts (:func:`indexer.segment.readings`) and their
+    synonyms, and each required part as typed (normalised, for matches inside longer
+    words)."""
     terms: set[str] = set()
     subs: set[str] = set()
     for part in parsed.required:
         toks = words(part.text)
-        terms.update(toks)
         subs.add(" ".join(toks) if part.phrase else "".join(toks))
-        for slot in synonyms().expand(toks):
-            for variant in slot:
-                terms.update(variant)
-                subs.add("".join(variant))
+        for reading in readings(part.text):
+            terms.update(reading)
+            for slot in synonyms().expand(reading):
+                for variant in slot:
+                    terms.update(variant)
+                    subs.add("".join(variant))
     return terms, subs
 
 

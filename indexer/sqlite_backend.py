@@ -38,7 +38,7 @@ from .backend import FILTER_FIELDS, WIDEN_BELOW, Hit, IndexDocument, Progress, S
 from .ngrams import is_thai
 from .normalize import normalize_text
 from .query import ParsedQuery, QueryPart, can_relax, parse_query
-from .segment import ANALYSIS_VERSION, segmenter, words
+from .segment import ANALYSIS_VERSION, readings, segmenter, words
 from .snippets import highlight_terms, hit_html
 from .vocabulary import fingerprint, open_ended, synonyms
 
@@ -473,36 +473,24 @@ def _part_words(part: QueryPart) -> list[str]:
     return words(part.text)
 
 
-def _word_expression(part: QueryPart, relaxed: bool, open_ends: bool = False) -> str | None:
-    """The FTS5 expression over the word table for one typed chunk: all its words (or
-    the phrase), each word or abbreviation also as any of its synonyms; ``open_ends``:
-    pairs :func:`~indexer.vocabulary.open_ended` as prefixes (:func:`_slot_expression`)."""
-    toks = _part_words(part)
+def _word_expression(toks: list[str], phrase: bool, relaxed: bool) -> str | None:
+    """The FTS5 expression over the word table for one reading ``toks`` of a typed
+    chunk: all its words (any, when ``relaxed``), or the phrase, each word or
+    abbreviation also as any of its synonyms (:func:`_slot_expression`)."""
     if not toks:
         return None
-    slots = _slots(part)
-    if len(slots) > 1 and part.phrase:
+    slots = synonyms().query_slots(toks)
+    if len(slots) > 1 and phrase:
         return _quote(" ".join(toks))
-    exprs = ["(" + _slot_expression(slot, open_ends) + ")" for slot in slots]
+    exprs = ["(" + _slot_expression(slot) + ")" for slot in slots]
     return (" OR " if relaxed else " AND ").join(exprs)
 
 
-def _slot_expression(slot: tuple[tuple[str, ...], ...], open_ends: bool) -> str:
-    """The FTS5 expression matching any variant of ``slot``; with ``open_ends`` a pair
+def _slot_expression(slot: tuple[tuple[str, ...], ...]) -> str:
+    """The FTS5 expression matching any variant of ``slot``; a pair
     :func:`~indexer.vocabulary.open_ended` is a phrase whose last word is a prefix
     ("วิธี การ"* finds "วิธี|การบริหาร" for "วิธีการ"), served by the prefix index."""
-    return " OR ".join(_quote(" ".join(v)) + ("*" if open_ends and open_ended(slot, v) else "") for v in slot)
-
-
-def _exact_then_open(db: sqlite3.Connection, exact: str, open_ends: str | None) -> dict[int, float]:
-    """rowid → BM25 for the expression ``exact``, then for ``open_ends`` (the same with
-    open-ended pairs; skipped when None or no different) of the documents only it
-    finds: none is counted twice."""
-    scores = dict(_word_scores(db, exact))
-    if open_ends is not None and open_ends != exact:
-        for rowid, score in _word_scores(db, open_ends):
-            scores.setdefault(rowid, score)
-    return scores
+    return " OR ".join(_quote(" ".join(v)) + ("*" if open_ended(slot, v) else "") for v in slot)
 
 
 def _slots(part: QueryPart) -> list[tuple[tuple[str, ...], ...]]:
@@ -563,7 +551,7 @@ def _widened_scores(db: sqlite3.Connection, part: QueryPart) -> dict[int, float]
     found inside a longer word."""
     total: dict[int, float] | None = None
     for slot in _slots(part):
-        found = _exact_then_open(db, _slot_expression(slot, False), _slot_expression(slot, True))
+        found = dict(_word_scores(db, _slot_expression(slot)))
         for rowid, score in _inside_scores(db, ["".join(v) for v in slot], _single_words([slot])).items():
             found[rowid] = max(found.get(rowid, 0.0), GRAM_WEIGHT * score)
         total = found if total is None else {r: s + found[r] for r, s in total.items() if r in found}
@@ -573,13 +561,20 @@ def _widened_scores(db: sqlite3.Connection, part: QueryPart) -> dict[int, float]
 
 
 def _part_scores(db: sqlite3.Connection, part: QueryPart, relaxed: bool) -> dict[int, float]:
-    """rowid → score of every document matching ``part``: its word BM25, or for
-    documents where the chunk is found only inside longer words (or, for a two-letter
-    Thai word, only as the start of longer words) :data:`GRAM_WEIGHT` of that BM25."""
-    expr = _word_expression(part, relaxed)
-    if expr is None:
-        return {}
-    scores = _exact_then_open(db, expr, None if part.phrase else _word_expression(part, relaxed, True))
+    """rowid → score of every document matching ``part``: its word BM25 for the first
+    of the chunk's :func:`~indexer.segment.readings` it matches (when ``relaxed``: any
+    word of the first reading, or all of another), or for documents where the chunk is
+    found only inside longer words (or, for a two-letter Thai word, only as the start
+    of longer words) :data:`GRAM_WEIGHT` of that BM25."""
+    scores: dict[int, float] = {}
+    for i, toks in enumerate(readings(part.text)):
+        # All the words of another reading, even when ``relaxed``: any one of them, a
+        # lone "การ", would let in every document.
+        expr = _word_expression(toks, part.phrase, relaxed and i == 0)
+        if expr is None:
+            return {}
+        for rowid, score in _word_scores(db, expr):
+            scores.setdefault(rowid, score)
     gram = gram_text(part.text).strip()
     if len(gram) == 2 and is_thai(gram[0]):
         # A two-letter Thai word ("ลา", "ผล") also as the start of longer words (ลาป่วย).

@@ -214,10 +214,9 @@ def open_ended(slot: tuple[tuple[str, ...], ...], variant: tuple[str, ...]) -> b
     (:func:`indexer.segment.splits`): "วิธี การ" for "วิธีการ", "ขั้น ตอน" for
     "ขั้นตอน". Maximal matching often glues the second to the word after it in a
     document ("วิธี|การบริหาร", "ขั้น|ตอนที่ ๒", "แนว|ทางการดำเนินงาน"), so backends
-    let the document's word after the first merely start with the second, and score a
-    document found only that way as if it held the typed word (never both: that would
-    count it twice). The second word must have three characters or more: "ภาย ใน…" would
-    try every word starting with ใน for hardly any find."""
+    let the document's word after the first merely start with the second. The second
+    word must have three characters or more: "ภาย ใน…" would try every word starting
+    with ใน for hardly any find, and "ภายใน" is seldom cut there."""
     return (len(slot[0]) == 1 and len(variant) == 2 and len(variant[1]) >= 3
             and variant[0] + variant[1] == slot[0][0])
 

@@ -27,7 +27,7 @@ from whoosh.scoring import BM25F
 from .backend import FILTER_FIELDS, WIDEN_BELOW, Hit, IndexDocument, Progress, SearchRequest, SearchResults
 from .ngrams import is_thai, ngram_tokens, ngrams
 from .query import ParsedQuery, QueryPart, can_relax, parse_query
-from .segment import ANALYSIS_VERSION, Token, iter_tokens, words
+from .segment import ANALYSIS_VERSION, Token, iter_tokens, readings, words
 from .snippets import highlight_terms, hit_html
 from .vocabulary import fingerprint, open_ended, synonyms
 
@@ -309,22 +309,21 @@ def _filter_query(filters: dict[str, Sequence[str]]):
 
 
 def _part_query(part: QueryPart, relaxed: bool, body_grams: bool = True):
-    """The query for one typed chunk: whole words (all of them, or a phrase), each word
-    or abbreviation also as any of its synonyms (:mod:`indexer.vocabulary`), or the chunk
+    """The query for one typed chunk: whole words of any of its readings
+    (:func:`~indexer.segment.readings`; all the words, or a phrase), each word or
+    abbreviation also as any of its synonyms (:mod:`indexer.vocabulary`), or the chunk
     as a substring through the trigram fields (the title's only, unless ``body_grams``)."""
-    toks = words(part.text)
-    if not toks:
+    first, *others = readings(part.text)
+    if not first:
         return None
-    alternatives = []
-    word_fields = list(WORD_FIELDS)
-    slots = synonyms().query_slots(toks)
-    if len(slots) == 1:
-        alternatives.append(_slot_query(slots[0], word_fields))
-    elif part.phrase:
-        alternatives.append(query.Or([_phrase(f, toks) for f in word_fields]))
-    else:
-        per_slot = [_slot_query(slot, word_fields) for slot in slots]
-        alternatives.append(query.Or(per_slot) if relaxed else query.And(per_slot))
+    word_query = _reading_query(first, part.phrase, relaxed)
+    for toks in others:
+        # All the words of another reading, even when ``relaxed``: any one of them, a
+        # lone "การ", would let in every document. Scored by it only where the
+        # readings before miss, never twice.
+        q = _reading_query(toks, part.phrase, False)
+        word_query = query.Or([word_query, query.AndNot(q, word_query)])
+    alternatives = [word_query]
     grams = ngrams(part.text)
     gram_fields = list(GRAM_FIELDS) if body_grams else ["title_ng"]
     if grams and len(grams[0]) >= 3:
@@ -335,17 +334,26 @@ def _part_query(part: QueryPart, relaxed: bool, body_grams: bool = True):
     return query.Or(alternatives)
 
 
+def _reading_query(toks: list[str], phrase: bool, relaxed: bool):
+    """The words of one reading of a chunk, in any word field: all of them (any, when
+    ``relaxed``), or the phrase."""
+    word_fields = list(WORD_FIELDS)
+    slots = synonyms().query_slots(toks)
+    if len(slots) == 1:
+        return _slot_query(slots[0], word_fields)
+    if phrase:
+        return query.Or([_phrase(f, toks) for f in word_fields])
+    per_slot = [_slot_query(slot, word_fields) for slot in slots]
+    return query.Or(per_slot) if relaxed else query.And(per_slot)
+
+
 def _slot_query(slot: tuple[tuple[str, ...], ...], fields: list[str]):
-    """Any of a slot's word sequences, as a phrase, in any of ``fields``. A pair
-    :func:`~indexer.vocabulary.open_ended` also matches its first word followed by a
-    word starting with its second ("วิธี" + "การบริหาร" for "วิธีการ"), scored only in
-    documents the exact variants miss (as the SQLite backend does: never counted twice)."""
-    exact = query.Or([_phrase(f, list(variant)) for variant in slot for f in fields])
-    pairs = [v for v in slot if open_ended(slot, v)]
-    if not pairs:
-        return exact
-    open_ends = query.Or([query.Sequence([query.Term(f, a), query.Prefix(f, b)]) for a, b in pairs for f in fields])
-    return query.Or([exact, query.AndNot(open_ends, exact)])
+    """Any of a slot's word sequences, as a phrase, in any of ``fields``; a pair
+    :func:`~indexer.vocabulary.open_ended` is its first word followed by a word
+    starting with its second ("วิธี" + "การบริหาร" for "วิธีการ")."""
+    return query.Or([query.Sequence([query.Term(f, variant[0]), query.Prefix(f, variant[1])])
+                     if open_ended(slot, variant) else _phrase(f, list(variant))
+                     for variant in slot for f in fields])
 
 
 def _proximity_bonus(parsed: ParsedQuery):

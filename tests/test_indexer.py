@@ -324,6 +324,31 @@ def test_a_word_the_segmenter_cuts_at_another_place_is_found(backend):
         assert marked in res.hits[0].snippet_html
 
 
+def test_a_query_typed_without_spaces_also_matches_its_other_reading(backend):
+    """Typed alone, "ระเบียบการฝึกอบรม" segments as ระเบียบการ|ฝึกอบรม, but the
+    regulation reads ระเบียบ … การ|ฝึกอบรม; "วิธีการรายงานผล" segments as
+    วิธี|การรายงานผล, but a manual reads วิธีการ … รายงาน|ผล. Both have all the words
+    the user typed, so both are full matches, not "some words only"."""
+    backend.rebuild([
+        IndexDocument(id="regulation", title="ระเบียบกระทรวงมหาดไทยว่าด้วยค่าใช้จ่ายในการฝึกอบรม", body="หมวด ๑"),
+        IndexDocument(id="manual", title="คู่มือ", body="กำหนดวิธีการให้ชัดเจน แล้วรายงานผลทุกไตรมาส"),
+        IndexDocument(id="other", title="การฝึกอบรม", body="หลักสูตรใหม่"),
+    ])
+    res = backend.search(SearchRequest("ระเบียบการฝึกอบรม"))
+    assert res.hits[0].id == "regulation" and not res.relaxed
+    assert res.hits[0].title_html == "<mark>ระเบียบ</mark>กระทรวงมหาดไทยว่าด้วยค่าใช้จ่ายใน<mark>การฝึกอบรม</mark>"
+    res = backend.search(SearchRequest("วิธีการรายงานผล"))
+    assert [h.id for h in res.hits] == ["manual"] and not res.relaxed
+
+
+def test_readings_move_kan_and_khwam_across_a_boundary():
+    from indexer.segment import readings
+
+    assert readings("ระเบียบการฝึกอบรม") == [["ระเบียบการ", "ฝึกอบรม"], ["ระเบียบ", "การ", "ฝึกอบรม"]]
+    assert readings("วิธีการรายงานผล") == [["วิธี", "การรายงานผล"], ["วิธีการ", "รายงาน", "ผล"]]
+    assert readings("จัดการความรู้") == [["จัดการ", "ความรู้", "รู้"]]  # การ before ความ… stays
+
+
 def test_splits_are_two_dictionary_words_of_two_letters_or_more():
     from indexer.segment import segmenter, splits
 
