@@ -199,10 +199,12 @@ def best_snippet(text: str, terms: Iterable[str], substrings: Iterable[str] = ()
 def highlight_terms(parsed: ParsedQuery) -> tuple[set[str], set[str]]:
     """``(terms, substrings)`` to mark in titles and snippets for a query: the words of
     every reading of the required parts (:func:`indexer.segment.readings`) and their
-    synonyms, and each required part as typed (normalised, for matches inside longer
-    words)."""
+    synonyms, and, as substrings (for matches inside longer words), each required part
+    as typed (normalised) and each synonym variant but stop words (a lone "การ" or
+    "ใน" would be marked inside every word holding it, as in ราชการ)."""
     terms: set[str] = set()
     subs: set[str] = set()
+    stop = _stop_words()
     for part in parsed.required:
         toks = words(part.text)
         subs.add(" ".join(toks) if part.phrase else "".join(toks))
@@ -211,7 +213,8 @@ def highlight_terms(parsed: ParsedQuery) -> tuple[set[str], set[str]]:
             for slot in synonyms().expand(reading):
                 for variant in slot:
                     terms.update(variant)
-                    subs.add("".join(variant))
+                    if not (len(variant) == 1 and variant[0] in stop):  # "การ" inside every ราชการ
+                        subs.add("".join(variant))
     return terms, subs
 
 

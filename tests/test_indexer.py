@@ -11,7 +11,7 @@ from indexer.ngrams import ngrams
 from indexer.normalize import normalize
 from indexer.query import parse_query
 from indexer.segment import tokenize, words
-from indexer.snippets import best_snippet, highlight, match_spans, snippet
+from indexer.snippets import best_snippet, highlight, highlight_terms, hit_html, match_spans, snippet
 from indexer.sqlite_backend import SqliteBackend
 
 
@@ -357,6 +357,13 @@ def test_splits_are_two_dictionary_words_of_two_letters_or_more():
     assert splits("ระเบียบการ", dictionary) == [("ระเบียบ", "การ")]
     assert splits("การปฏิบัติ", dictionary) == [("การ", "ปฏิบัติ")]  # "การ|ปฏิบัติงาน" in texts
     assert splits("อาคาร", dictionary) == [] and splits("KM", dictionary) == []
+
+
+def test_a_stop_word_of_a_query_is_never_marked_inside_another_word():
+    terms, subs = highlight_terms(parse_query("ระเบียบการฝึกอบรม"))
+    title, snip = hit_html("ระเบียบว่าด้วยค่าใช้จ่ายในการฝึกอบรม", "เพื่อประโยชน์ของทางราชการ", "", terms, subs)
+    assert title == "<mark>ระเบียบ</mark>ว่าด้วยค่าใช้จ่ายใน<mark>การฝึกอบรม</mark>"
+    assert "<mark>" not in snip  # not the การ of ราชการ
 
 
 def test_stop_words_of_a_query_are_marked_only_beside_its_other_words():
