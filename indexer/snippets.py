@@ -147,14 +147,17 @@ def best_snippet(text: str, terms: Iterable[str], substrings: Iterable[str] = ()
     """:func:`snippet` of ``text`` for these ``terms`` and ``substrings`` (as in
     :func:`match_spans`), without segmenting the whole text.
 
-    The region with the most distinct matches is found by plain substring search of the
-    normalised text; only that region (plus a margin) is segmented for exact whole-word
+    The region with the most distinct matches (stop words left out when the query has
+    other words) is found by plain substring search of the normalised text; only that region (plus a margin) is segmented for exact whole-word
     highlighting. Cost grows with the text's length but not with Thai segmentation, so a
     page of hits over 2,000-character entries takes a few milliseconds.
     """
     if not text:
         return ""
     keys = {k for k in set(terms) | set(substrings) if k}
+    # Stop words are marked only beside other matches (match_spans): a window chosen
+    # for its many "การ" would show none.
+    keys = {k for k in keys if k not in _stop_words()} or keys
     ntext = normalize_text(text)
     if len(ntext) == len(text):  # the usual case: normalising changed no length
         norm = Normalized(ntext, range(len(text) + 1))

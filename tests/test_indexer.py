@@ -364,6 +364,9 @@ def test_a_stop_word_of_a_query_is_never_marked_inside_another_word():
     title, snip = hit_html("ระเบียบว่าด้วยค่าใช้จ่ายในการฝึกอบรม", "เพื่อประโยชน์ของทางราชการ", "", terms, subs)
     assert title == "<mark>ระเบียบ</mark>ว่าด้วยค่าใช้จ่ายใน<mark>การฝึกอบรม</mark>"
     assert "<mark>" not in snip  # not the การ of ราชการ
+    # Nor does a stretch of many "การ" win the snippet over one with a word of the query.
+    body = "การประชุม การเงิน การคลัง การบัญชี การพัสดุ " * 12 + "ให้ถือปฏิบัติตามระเบียบกระทรวงมหาดไทย"
+    assert "ตาม<mark>ระเบียบ</mark>กระทรวง" in best_snippet(body, terms, subs)
 
 
 def test_stop_words_of_a_query_are_marked_only_beside_its_other_words():
