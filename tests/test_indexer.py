@@ -365,7 +365,7 @@ def test_a_stop_word_of_a_query_is_never_marked_inside_another_word():
     assert title == "<mark>ระเบียบ</mark>ว่าด้วยค่าใช้จ่ายใน<mark>การฝึกอบรม</mark>"
     assert "<mark>" not in snip  # not the การ of ราชการ
     # Nor does a stretch of many "การ" win the snippet over one with a word of the query.
-    body = "การประชุม การเงิน การคลัง การบัญชี การพัสดุ " * 12 + "ให้ถือปฏิบัติตามระเบียบกระทรวงมหาดไทย"
+    body = "การประชุม การเงิน การคลัง " * 10 + "เทศบาลตำบลบ้านใหม่ " * 20 + "ให้ถือปฏิบัติตามระเบียบกระทรวงมหาดไทย"
     assert "ตาม<mark>ระเบียบ</mark>กระทรวง" in best_snippet(body, terms, subs)
 
 
