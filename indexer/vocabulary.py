@@ -137,8 +137,7 @@ class Synonyms:
         :meth:`expand` without what :meth:`needed` drops, where a plain word (no
         synonyms) the dictionary can also read as two words gets that pair, side by
         side, as another variant (:func:`indexer.segment.splits`): "ระเบียบการ" is
-        ``(("ระเบียบการ",), ("ระเบียบ", "การ"))``. Backends match such a pair
-        :func:`open_ended`."""
+        ``(("ระเบียบการ",), ("ระเบียบ", "การ"))``, which may be :func:`open_ended`."""
         from .segment import segmenter, splits
 
         dictionary = segmenter().dictionary
@@ -213,8 +212,9 @@ def open_ended(slot: tuple[tuple[str, ...], ...], variant: tuple[str, ...]) -> b
     """True when ``variant`` is the one word typed for ``slot`` read as two words
     (:func:`indexer.segment.splits`): "วิธี การ" for "วิธีการ", "ขั้น ตอน" for
     "ขั้นตอน". Maximal matching often glues the second to the word after it in a
-    document ("วิธี|การบริหาร", "ขั้น|ตอนที่ ๒", "แนว|ทางการดำเนินงาน"), so backends
-    let the document's word after the first merely start with the second. The second
+    document ("วิธี|การบริหาร", "ขั้น|ตอนที่ ๒", "แนว|ทางการดำเนินงาน"), so the SQLite
+    backend lets the document's word after the first merely start with the second
+    (Whoosh finds these through its body trigrams instead). The second
     word must have three characters or more: "ภาย ใน…" would try every word starting
     with ใน for hardly any find, and "ภายใน" is seldom cut there."""
     return (len(slot[0]) == 1 and len(variant) == 2 and len(variant[1]) >= 3
