@@ -58,9 +58,10 @@ def splits(word: str, dictionary: frozenset[str]) -> list[tuple[str, str]]:
     document can change it: "วิธีการ" is "วิธี|การบริหาร" in "วิธีการบริหาร",
     "แนวทาง" is "แนว|ทางการ" in "แนวทางการดำเนินงาน", "การปฏิบัติ" is
     "การ|ปฏิบัติงาน"; a PDF table wraps "ระยะ⏎เวลา". Queries therefore also accept the
-    first word followed by a word that starts with the second
-    (:meth:`indexer.vocabulary.Synonyms.query_slots`, :func:`indexer.vocabulary.open_ended`).
-    Empty for words shorter than four characters and non-Thai words."""
+    two words side by side (:meth:`indexer.vocabulary.Synonyms.query_slots`), and the
+    SQLite backend the first followed by a word that starts with the second
+    (:func:`indexer.vocabulary.open_ended`). Empty for words shorter than four
+    characters and non-Thai words."""
     if len(word) < 4 or not "\u0e01" <= word[0] <= "\u0e4f":
         return []
     return [(word[:k], word[k:]) for k in range(2, len(word) - 1)

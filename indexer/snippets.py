@@ -148,9 +148,10 @@ def best_snippet(text: str, terms: Iterable[str], substrings: Iterable[str] = ()
     :func:`match_spans`), without segmenting the whole text.
 
     The region with the most distinct matches (stop words left out when the query has
-    other words) is found by plain substring search of the normalised text; only that region (plus a margin) is segmented for exact whole-word
-    highlighting. Cost grows with the text's length but not with Thai segmentation, so a
-    page of hits over 2,000-character entries takes a few milliseconds.
+    other words) is found by plain substring search of the normalised text; only that
+    region (plus a margin) is segmented for exact whole-word highlighting. Cost grows
+    with the text's length but not with Thai segmentation, so a page of hits over
+    2,000-character entries takes a few milliseconds.
     """
     if not text:
         return ""
