@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from .normalize import normalize_text
-from .segment import words
+from .segment import iter_tokens, words
 
 # A chunk is an optional minus, then a quoted phrase (closing quote optional) or a word.
 _CHUNK_RE = re.compile(r'(-?)(?:"([^"]*)"?|(\S+))')
@@ -20,16 +20,32 @@ _CHUNK_RE = re.compile(r'(-?)(?:"([^"]*)"?|(\S+))')
 
 @dataclass(frozen=True)
 class QueryPart:
-    """One chunk of the query: ``text`` as typed (without quotes or minus)."""
+    """One chunk of the query: ``text`` as typed (without quotes or minus).
+    ``optional``: a question word (:data:`QUESTION_WORDS`), which raises the score of
+    entries holding it (a question-and-answer entry asks the very question) but is not
+    needed to match."""
 
     text: str
     phrase: bool = False
     excluded: bool = False
+    optional: bool = False
+
+
+#: Question words and polite particles, optional in a query typed as a question
+#: ("ภาษีป้ายยื่นเมื่อไหร่", "ทำรั้วต้องขออนุญาตไหม", "ใช้เอกสารอะไรบ้าง ครับ"): most
+#: entries answer a question without asking it, so requiring these words would push
+#: the search to its some-words-only tier. Each is one word as the segmenter cuts it.
+QUESTION_WORDS = frozenset({
+    "อะไร", "ยังไง", "อย่างไร", "อย่างไรบ้าง", "ไง", "เมื่อไหร่", "เมื่อไร", "เมื่อใด", "ไหม", "มั้ย",
+    "มั๊ย", "หรือไม่", "หรือเปล่า", "รึเปล่า", "เท่าไหร่", "เท่าไร", "เท่าใด", "ที่ไหน", "ที่ใด",
+    "ทำไม", "กี่", "บ้าง", "ใคร", "ไหน", "ใด", "ครับ", "คับ", "คะ", "ค่ะ", "จ้ะ", "จ้า", "นะคะ", "นะครับ",
+})
 
 
 @dataclass(frozen=True)
 class ParsedQuery:
-    """A parsed query: the parts to find and the parts to exclude, in typed order."""
+    """A parsed query: the parts to find, the optional ones and the parts to exclude,
+    in typed order."""
 
     raw: str
     parts: tuple[QueryPart, ...] = field(default_factory=tuple)
@@ -37,7 +53,12 @@ class ParsedQuery:
     @property
     def required(self) -> list[QueryPart]:
         """Parts that must match."""
-        return [p for p in self.parts if not p.excluded]
+        return [p for p in self.parts if not p.excluded and not p.optional]
+
+    @property
+    def optional(self) -> list[QueryPart]:
+        """Parts that raise the score where found but need not match."""
+        return [p for p in self.parts if p.optional]
 
     @property
     def excluded(self) -> list[QueryPart]:
@@ -53,7 +74,9 @@ class ParsedQuery:
 def parse_query(raw: str) -> ParsedQuery:
     """Parse ``raw`` (any string, at most the first 500 characters are used).
 
-    Curly quotes count as straight quotes. A lone ``-`` is ignored.
+    Curly quotes count as straight quotes. A lone ``-`` is ignored. Question words
+    (:data:`QUESTION_WORDS`) in unquoted parts become optional parts of their own,
+    unless nothing else would be left to find.
 
     >>> [(p.text, p.phrase, p.excluded) for p in parse_query('คู่มือ "ภาษีป้าย" -2565').parts]
     [('คู่มือ', False, False), ('ภาษีป้าย', True, False), ('2565', False, True)]
@@ -67,7 +90,30 @@ def parse_query(raw: str) -> ParsedQuery:
                 parts.append(QueryPart(quoted.strip(), phrase=True, excluded=bool(minus)))
         elif word is not None and word.strip("-"):
             parts.append(QueryPart(word, excluded=bool(minus)))
-    return ParsedQuery(raw, tuple(parts))
+    return _question_words_optional(ParsedQuery(raw, tuple(parts)))
+
+
+def _question_words_optional(parsed: ParsedQuery) -> ParsedQuery:
+    """``parsed`` with each of :data:`QUESTION_WORDS` in its plain parts cut out into an
+    optional part ("ภาษีป้ายยื่นเมื่อไหร่" → "ภาษีป้ายยื่น" + optional "เมื่อไหร่";
+    "ภายในกี่วัน" → "ภายใน", optional "กี่", "วัน"), or ``parsed`` itself when there
+    are none or nothing but question words is left to find."""
+    parts: list[QueryPart] = []
+    for part in parsed.parts:
+        if part.phrase or part.excluded:
+            parts.append(part)
+            continue
+        last = 0
+        for tok in iter_tokens(part.text):
+            if tok.text in QUESTION_WORDS:
+                if piece := part.text[last : tok.start].strip():
+                    parts.append(QueryPart(piece))
+                parts.append(QueryPart(part.text[tok.start : tok.end], optional=True))
+                last = tok.end
+        if piece := part.text[last:].strip():
+            parts.append(QueryPart(piece))
+    out = ParsedQuery(parsed.raw, tuple(parts))
+    return out if out.optional and out.required else parsed
 
 
 def can_relax(parsed: ParsedQuery) -> bool:

@@ -205,7 +205,8 @@ def highlight_terms(parsed: ParsedQuery) -> tuple[set[str], set[str]]:
     every reading of the required parts (:func:`indexer.segment.readings`) and their
     synonyms, and, as substrings (for matches inside longer words), each required part
     as typed (normalised) and each synonym variant but stop words (a lone "การ" or
-    "ใน" would be marked inside every word holding it, as in ราชการ)."""
+    "ใน" would be marked inside every word holding it, as in ราชการ). The words of
+    optional parts (question words) are terms too, never substrings."""
     terms: set[str] = set()
     subs: set[str] = set()
     stop = _stop_words()
@@ -219,6 +220,8 @@ def highlight_terms(parsed: ParsedQuery) -> tuple[set[str], set[str]]:
                     terms.update(variant)
                     if not (len(variant) == 1 and variant[0] in stop):  # "การ" inside every ราชการ
                         subs.add("".join(variant))
+    for part in parsed.optional:
+        terms.update(words(part.text))
     return terms, subs
 
 

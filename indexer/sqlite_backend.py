@@ -590,7 +590,8 @@ def _part_scores(db: sqlite3.Connection, part: QueryPart, relaxed: bool) -> dict
 def _score(db: sqlite3.Connection, parsed: ParsedQuery, relaxed: bool, meta: _Meta,
            widened: bool = False) -> dict[int, float]:
     """rowid → score for the required parts: all of them (or any, ``relaxed``), scores
-    summed, plus the proximity bonus and the featured lift. ``widened``: words may also
+    summed, plus the scores of the optional parts found (question words), the proximity
+    bonus and the featured lift. ``widened``: words may also
     be found inside longer words (:func:`_widened_scores`)."""
     total: dict[int, float] | None = None
     for part in parsed.required:
@@ -606,6 +607,11 @@ def _score(db: sqlite3.Connection, parsed: ParsedQuery, relaxed: bool, meta: _Me
         if not total and not relaxed:
             return {}
     total = total or {}
+    for part in parsed.optional:
+        expr = _word_expression(_part_words(part), False, False)
+        for rowid, score in _word_scores(db, expr) if expr and total else ():
+            if rowid in total:
+                total[rowid] += score
     clauses = [f"NEAR({_quote(a)} {_quote(b)}, 0)" for a, b in synonyms().proximity_pairs(parsed.required)]
     if clauses and total:
         for rowid, score in _word_scores(db, " OR ".join(clauses)):

@@ -192,7 +192,7 @@ class Synonyms:
             joined = None
             for m in range(min(max_parts, len(parts) - i), 1, -1):
                 run = parts[i : i + m]
-                if any(p.phrase or p.excluded for p in run):
+                if any(p.phrase or p.excluded or p.optional for p in run):
                     continue
                 text = " ".join(p.text for p in run)
                 slots = self.expand(words(text))

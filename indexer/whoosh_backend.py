@@ -387,6 +387,9 @@ def _build_query(parsed: ParsedQuery, relaxed: bool, body_grams: bool = True):
     else:
         positive = query.Or(required) if relaxed else query.And(required)
         relaxable = can_relax(parsed)
+        optional = [_reading_query(toks, False, False) for p in parsed.optional if (toks := words(p.text))]
+        if optional:
+            positive = query.AndMaybe(positive, query.Or(optional))
         bonus = _proximity_bonus(parsed)
         if bonus is not None:
             positive = query.AndMaybe(positive, bonus)

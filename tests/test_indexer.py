@@ -375,3 +375,30 @@ def test_stop_words_of_a_query_are_marked_only_beside_its_other_words():
     html = highlight(text, match_spans(text, terms))
     assert html == "การแนบไฟล์และการประกาศผล ตาม<mark>ค่าใช้จ่ายในการฝึกอบรม</mark>"
     assert highlight("ในการ", match_spans("ในการ", set(words("ในการ")))) == "<mark>ในการ</mark>"  # only stop words
+
+
+def test_question_words_are_optional_parts_of_their_own():
+    q = parse_query("ภาษีป้ายยื่นเมื่อไหร่ -ไหม")
+    assert [(p.text, p.optional, p.excluded) for p in q.parts] == [
+        ("ภาษีป้ายยื่น", False, False), ("เมื่อไหร่", True, False), ("ไหม", False, True)]
+    assert [p.text for p in q.required] == ["ภาษีป้ายยื่น"]
+    assert [p.text for p in parse_query("ภายในกี่วัน").required] == ["ภายใน", "วัน"]
+    # Nothing but question words, or quoted: searched as typed.
+    assert [(p.text, p.optional) for p in parse_query("อะไร").parts] == [("อะไร", False)]
+    assert [(p.text, p.optional) for p in parse_query('"ทำอย่างไร"').parts] == [("ทำอย่างไร", False)]
+
+
+def test_a_query_typed_as_a_question_finds_the_answer_with_all_its_words(backend):
+    """Staff type questions: the entries that answer them seldom hold "เมื่อไหร่" or
+    "ไหม", so those words are not required (no "some words only"), but the
+    question-and-answer entry that asks the very question ranks first."""
+    backend.rebuild([
+        IndexDocument(id="manual", title="คู่มือการจัดเก็บภาษีป้าย", body="เจ้าของป้ายยื่นแบบ ภ.ป.๑ ภายในเดือนมีนาคม"),
+        IndexDocument(id="faq", title="ถาม–ตอบ ภาษีป้าย", body="ถาม: ยื่นแบบภาษีป้ายเมื่อไหร่ ตอบ: ภายในเดือนมีนาคม"),
+        IndexDocument(id="other", title="ภาษีที่ดิน", body="ชำระภาษีภายในเดือนเมษายน ถามได้เมื่อไหร่ก็ได้"),
+    ])
+    res = backend.search(SearchRequest("ภาษีป้ายยื่นเมื่อไหร่"))
+    assert [h.id for h in res.hits][:2] == ["faq", "manual"] and not res.relaxed  # then "other", partly
+    assert "เมื่อไหร่</mark>" in res.hits[0].snippet_html
+    res = backend.search(SearchRequest("ยื่นภาษีป้ายไหม ครับ"))
+    assert {h.id for h in res.hits[:2]} == {"faq", "manual"} and not res.relaxed
