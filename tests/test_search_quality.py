@@ -39,6 +39,20 @@ def test_abbreviations_and_synonyms(client, load, write_entry):
     assert "<mark>พระราชบัญญัติ</mark>" in hit["snippet"]
 
 
+def test_colloquial_names_and_spellings_staff_type(client, load, write_entry):
+    write_entry("flood", "บทเรียนการแจกจ่ายถุงยังชีพช่วงอุทกภัย", title="บทเรียนอุทกภัย")
+    write_entry("egp", "ขั้นตอนในระบบ e-GP ตั้งแต่จัดทำรายงานขอซื้อ", title="คู่มือจัดซื้อจัดจ้าง")
+    write_entry("elderly", "รับลงทะเบียนเบี้ยยังชีพผู้สูงอายุ", title="คู่มือเบี้ยยังชีพ")
+    write_entry("web", "ประกาศผลทางเว็บไซต์ของเทศบาล", title="การประกาศผล")
+    write_entry("tax", "ผู้เสียภาษีชำระภาษีภายในเดือนเมษายน", title="ภาษีที่ดิน")
+    load(write_entry.folder)
+    assert _slugs(client, "น้ำท่วม") == ["flood"]
+    assert _slugs(client, "egp") == ["egp"] and _slugs(client, "อีจีพี") == ["egp"]
+    assert _slugs(client, "เบี้ยคนชรา") == ["elderly"]
+    assert _slugs(client, "เวปไซด์") == ["web"]
+    assert _slugs(client, "จ่ายภาษี") == ["tax"]
+
+
 def test_the_km_team_extends_the_vocabulary_in_a_file(app, client, runner, load, write_entry):
     write_entry("info", "ศูนย์ข้อมูลข่าวสารของราชการ เปิดให้บริการทุกวัน")
     load(write_entry.folder)
