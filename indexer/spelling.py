@@ -2,7 +2,9 @@
 
 Uses PyThaiNLP's Norvig spell checker over the words of the index itself (with their
 document frequencies), so a suggestion is a word that the knowledge base contains.
-Only Thai chunks are corrected; Latin words, digits and quoted phrases are kept.
+Only Thai chunks are corrected; Latin words, digits and quoted phrases are kept. A query
+typed with the keyboard left on the English layout ("4kKuxhkp" for "ภาษีป้าย") is read
+back through the Thai Kedmanee layout.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ MAX_WHOLE_CHUNK = 10
 #: only fragments up to this long get them; longer ones get one-edit corrections.
 MAX_TWO_EDITS = 6
 _THAI_CHUNK = re.compile(r"[\u0e01-\u0e4e]+")
+_TYPED_CHUNK = re.compile(r"[^\s\"]+")
 _THAI_LETTERS = "".join(chr(c) for c in range(0x0E01, 0x0E4F))
 
 
@@ -109,6 +112,8 @@ class Speller:
         >>> Speller({"ระเบียบ": 3, "การลา": 2}).suggest("ระเบีนบ การลา")
         'ระเบียบ การลา'
         """
+        if (thai := self.from_english_layout(text)) is not None:
+            return normalize_text(thai)
         text = normalize_text(text)
         changed = False
 
@@ -119,4 +124,35 @@ class Speller:
             return fixed
 
         out = _THAI_CHUNK.sub(repl, text)
+        return out if changed else None
+
+    def from_english_layout(self, text: str) -> str | None:
+        """``text`` read as typed on a Thai Kedmanee keyboard left on the English
+        layout ("4kKuxhkp ikp'koz]" → "ภาษีป้าย รายงานผล", by PyThaiNLP's
+        ``eng_to_thai``), or None when that is not what happened: the text has Thai
+        in it, or no chunk reads as indexed Thai words. A chunk without letters
+        ("2567") or whose letters make a word the index has ("km", "egp") is kept.
+        Case matters here: Shift gives other letters ("K" is ษ, "k" is า).
+
+        >>> Speller({"ภาษี": 3, "ป้าย": 2}).from_english_layout("4kKuxhkp 2567")
+        'ภาษีป้าย 2567'
+        """
+        from pythainlp.util import eng_to_thai
+
+        if _THAI_CHUNK.search(text):
+            return None
+        changed = False
+
+        def repl(m: re.Match) -> str:
+            nonlocal changed
+            chunk = m.group()
+            if not any(c.isascii() and c.isalpha() for c in chunk) or normalize_text(chunk) in self._freqs:
+                return chunk
+            thai = self._correct(eng_to_thai(chunk), two_edits=False)
+            if not all(p in self._words for p in segmenter().segment(thai)):
+                return chunk
+            changed = True
+            return thai
+
+        out = _TYPED_CHUNK.sub(repl, text)
         return out if changed else None

@@ -128,3 +128,19 @@ def test_a_letter_typed_twice_at_the_end_of_a_query_is_mended(client, load, writ
     load(write_entry.folder)
     data = search(client, "ค่าใช้จ่ายในการฝึกอบรมม")
     assert data["corrected_query"] == "ค่าใช้จ่ายในการฝึกอบรม" and data["results"][0]["slug"] == "reg"
+
+
+def test_a_query_typed_on_the_english_keyboard_layout_is_read_as_thai(client, load, write_entry):
+    """Staff often type Thai with the keyboard still on English: "4kKuxhkp" is what
+    "ภาษีป้าย" gives then. The results are those of the Thai, named, with a link to
+    search what was typed; a Latin word the index has ("km") is never converted."""
+    write_entry("tax", "คู่มือการจัดเก็บภาษีป้าย ยื่นแบบภายในเดือนมีนาคม", title="ภาษีป้าย")
+    write_entry("km", "แผน KM ประจำปี", title="แผนการจัดการความรู้")
+    load(write_entry.folder)
+    data = search(client, "4kKuxhkp")
+    assert data["corrected_query"] == "ภาษีป้าย" and [r["slug"] for r in data["results"]] == ["tax"]
+    page = client.get("/search", query_string={"q": "4kKuxhkp"}).get_data(as_text=True)
+    assert "แสดงผลการค้นหาของ" in page and "ภาษีป้าย" in page
+    data = search(client, "km")
+    assert data["corrected_query"] is None and [r["slug"] for r in data["results"]] == ["km"]
+    assert search(client, "4kKuxhkp", exact="1")["results"] == []
