@@ -23,12 +23,13 @@ from itertools import pairwise
 from .normalize import normalize, normalize_text
 
 # A Thai run starts with a Thai letter and may contain dots, so abbreviations such as
-# "พ.ร.บ." and "อปท." reach the segmenter whole. Other words: letters and digits of any
-# other script (Latin, Arabic digits after normalisation).
-_WORD_RE = re.compile(r"(?P<thai>[\u0e01-\u0e4f][\u0e01-\u0e4f.]*)|(?P<other>[^\W_\u0e00-\u0e7f]+)")
+# "พ.ร.บ." and "อปท." reach the segmenter whole. Other words: runs of letters of any
+# other script (Latin), or of digits (Arabic, Thai ones after normalisation); a number
+# glued to letters is a word of its own ("KMP6", "ISO9001"), as "KMP ๖" is written.
+_WORD_RE = re.compile(r"(?P<thai>[\u0e01-\u0e4f][\u0e01-\u0e4f.]*)|(?P<other>[^\W\d_\u0e00-\u0e7f]+|\d+)")
 #: Bump when :func:`words` or :func:`tokenize` give other words for the same text:
 #: every index built before must then be rebuilt (backends store it with their schema).
-ANALYSIS_VERSION = "2"
+ANALYSIS_VERSION = "3"
 # Tokens made only of these carry no meaning: mai yamok, paiyannoi, dots.
 _NOISE_CHARS = "ๆฯ."
 #: Prefixes that make nouns of verbs and adjectives (การ + อบรม, ความ + เสี่ยง).
@@ -192,7 +193,7 @@ def _repair_at(pieces: list[str], i: int, seg: Segmenter) -> tuple[int, int, lis
 
 # Dots after a Thai letter (inside or at the end of a Thai run: "พ.ร.บ.", "อปท.").
 _THAI_DOTS_RE = re.compile(r"(?<=[\u0e01-\u0e4f])\.+")
-_RUN_RE = re.compile(r"(?P<thai>[\u0e01-\u0e4f]+)|(?P<other>[^\W_\u0e00-\u0e7f]+)")
+_RUN_RE = re.compile(r"(?P<thai>[\u0e01-\u0e4f]+)|(?P<other>[^\W\d_\u0e00-\u0e7f]+|\d+)")
 
 
 def words(text: str, joins: bool = False) -> list[str]:

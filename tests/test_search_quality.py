@@ -53,6 +53,16 @@ def test_colloquial_names_and_spellings_staff_type(client, load, write_entry):
     assert _slugs(client, "จ่ายภาษี") == ["tax"]
 
 
+def test_memo_abbreviations_and_numbers_glued_to_letters(client, load, write_entry):
+    write_entry("fair", "มหกรรมแลกเปลี่ยนเรียนรู้ของทุกกอง", title="KM Day")
+    write_entry("check", "คณะกรรมการตรวจรับพัสดุลงนามครบ", title="ตรวจรับพัสดุ")
+    write_entry("kmp", "ขั้นตอนที่ ๖ การแบ่งปันแลกเปลี่ยนความรู้ (KMP ๖)", title="กระบวนการจัดการความรู้")
+    load(write_entry.folder)
+    assert _slugs(client, "ลปรร.") == ["fair"] and _slugs(client, "ลปรร") == ["fair"]
+    assert _slugs(client, "คกก.ตรวจรับ") == ["check"]  # ค + กก + ตรวจรับ, before the word list
+    assert _slugs(client, "kmp6") == ["kmp"] and _slugs(client, "KMP6") == ["kmp"]
+
+
 def test_the_km_team_extends_the_vocabulary_in_a_file(app, client, runner, load, write_entry):
     write_entry("info", "ศูนย์ข้อมูลข่าวสารของราชการ เปิดให้บริการทุกวัน")
     load(write_entry.folder)
