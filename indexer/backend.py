@@ -49,6 +49,13 @@ class IndexDocument:
     featured: bool = False
     updated_at: datetime | None = None
 
+    def labels(self) -> list[str]:
+        """What the index searches as labels: the tags, the knowledge items' names
+        and, with a fiscal year, "ปีงบประมาณ 2568", so that a search for
+        "ปีงบ 68" or "2568" finds the entries of that year."""
+        year = [f"ปีงบประมาณ {self.fiscal_year}"] if self.fiscal_year else []
+        return [*self.tags, *self.knowledge_item_names, *year]
+
 
 @dataclass(frozen=True)
 class SearchRequest:

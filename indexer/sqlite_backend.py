@@ -43,7 +43,7 @@ from .snippets import highlight_terms, hit_html
 from .vocabulary import fingerprint, open_ended, synonyms
 
 #: Bump when the schema or the analysis changes: an older index is then rebuilt.
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 #: FTS5 column weights of the word table, in column order (title, tags, summary, body).
 WORD_WEIGHTS = (4.0, 3.0, 2.0, 1.0)
 #: A part matched only inside longer words or through title trigrams scores this
@@ -288,7 +288,7 @@ def analyze_fields(title: str, labels: str, summary: str, body: str) -> tuple[st
 
 
 def _labels(doc: IndexDocument) -> str:
-    return " ; ".join([*doc.tags, *doc.knowledge_item_names])
+    return " ; ".join(doc.labels())
 
 
 def gram_text(text: str) -> str:

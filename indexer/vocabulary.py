@@ -101,7 +101,8 @@ class Synonyms:
     def expand(self, toks: list[str]) -> list[tuple[tuple[str, ...], ...]]:
         """Split ``toks`` into slots, each a tuple of alternative word sequences: a run
         of words that is a synonym variant becomes every variant of its group (longest
-        match first); any other word is a slot of its own."""
+        match first); a year of two digits after a year word (:func:`short_year`) is
+        also its Buddhist Era year in full; any other word is a slot of its own."""
         slots: list[tuple[tuple[str, ...], ...]] = []
         i = 0
         while i < len(toks):
@@ -111,7 +112,8 @@ class Synonyms:
                     i += len(variant)
                     break
             else:
-                slots.append(((toks[i],),))
+                year = short_year(toks[i - 1] if i else "", toks[i])
+                slots.append(((toks[i],), (year,)) if year else ((toks[i],),))
                 i += 1
         return slots
 
@@ -180,8 +182,9 @@ class Synonyms:
     def join_parts(self, parsed: ParsedQuery, max_parts: int = 5) -> ParsedQuery:
         """``parsed`` with runs of consecutive plain (unquoted, required) parts that
         together spell one synonym variant joined into one part, so "One Stop Service"
-        typed as three words also finds its variant "ศูนย์บริการร่วม". Parts are
-        otherwise kept as typed."""
+        typed as three words also finds its variant "ศูนย์บริการร่วม", and a two-digit
+        year joined to the year word before it ("ปีงบ" "68", see :func:`short_year`).
+        Parts are otherwise kept as typed."""
         from .query import ParsedQuery, QueryPart
         from .segment import words
 
@@ -199,6 +202,9 @@ class Synonyms:
                 if len(slots) == 1 and len(slots[0]) > 1:
                     joined = (QueryPart(text), m)
                     break
+                if m == 2 and (toks := words(run[0].text)) and short_year(toks[-1], run[1].text):
+                    joined = (QueryPart(text), m)  # "ปีงบ" "68": the year is read after its word
+                    break
             if joined:
                 out.append(joined[0])
                 i += joined[1]
@@ -206,6 +212,17 @@ class Synonyms:
                 out.append(parts[i])
                 i += 1
         return ParsedQuery(parsed.raw, tuple(out)) if len(out) != len(parts) else parsed
+
+
+#: Words after which staff write a Buddhist Era year by its last two digits ("ปีงบ 68",
+#: "แผน KM ปี 66", "พ.ศ. 67"), as normalised words (dots removed).
+YEAR_WORDS = frozenset({"ปี", "ปีงบ", "ปีงบประมาณ", "พศ", "ปีการศึกษา"})
+
+
+def short_year(before: str, word: str) -> str | None:
+    """The Buddhist Era year ``word`` stands for when it is two digits written after
+    one of :data:`YEAR_WORDS` ("68" after "ปีงบ" is "2568"), else None."""
+    return "25" + word if before in YEAR_WORDS and len(word) == 2 and word.isdigit() else None
 
 
 def open_ended(slot: tuple[tuple[str, ...], ...], variant: tuple[str, ...]) -> bool:

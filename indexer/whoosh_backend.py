@@ -32,7 +32,7 @@ from .snippets import highlight_terms, hit_html
 from .vocabulary import fingerprint, synonyms
 
 #: Bump when the schema or the analysis changes: an older index is then rebuilt.
-SCHEMA_VERSION = "6"
+SCHEMA_VERSION = "7"
 _VERSION_FILE = "kmrepo-schema-version"
 
 # Field weights for BM25F. Whole words in the title count most; trigram matches least.
@@ -278,7 +278,7 @@ def _fields(doc: IndexDocument) -> dict:
     updated = doc.updated_at or datetime(1970, 1, 1)
     if updated.tzinfo is not None:
         updated = updated.astimezone(UTC).replace(tzinfo=None)
-    tags = " ; ".join([*doc.tags, *doc.knowledge_item_names])
+    tags = " ; ".join(doc.labels())
     return {
         "id": doc.id,
         "title": doc.title,

@@ -154,3 +154,19 @@ def test_a_query_typed_on_the_english_keyboard_layout_is_read_as_thai(client, lo
     data = search(client, "km")
     assert data["corrected_query"] is None and [r["slug"] for r in data["results"]] == ["km"]
     assert search(client, "4kKuxhkp", exact="1")["results"] == []
+
+
+def test_a_fiscal_year_typed_short_finds_the_entries_of_that_year(client, load, write_entry):
+    """Staff write the Buddhist Era year by its last two digits after "ปี" or "ปีงบ";
+    an entry's fiscal year is searched with its labels."""
+    write_entry("r68", "สรุปสาระสำคัญของหลักสูตร", title="รายงานผลการอบรม e-GP", fiscal_year=2568)
+    write_entry("r67", "สรุปสาระสำคัญของหลักสูตร", title="รายงานผลการอบรม ภาษีป้าย", fiscal_year=2567)
+    write_entry("plan", "แผนการจัดการความรู้ ประจำปีงบประมาณ ๒๕๖๖", title="แผน KM")
+    load(write_entry.folder)
+    data = search(client, "รายงานผลการอบรม ปีงบ 68")
+    assert data["results"][0]["slug"] == "r68" and not data["relaxed"]  # then those with some words
+    assert data["total"] == 3 and search(client, "รายงานผลการอบรม ปีงบ 69")["relaxed"]
+    assert _slugs(client, "ปี67") == ["r67"]
+    assert _slugs(client, "แผน KM ปี 66")[0] == "plan"
+    assert _slugs(client, "ปีงบประมาณ 2568")[0] == "r68"
+    assert _slugs(client, "68") == []  # a bare number is not a year
