@@ -21,6 +21,72 @@ _THAI_DIGITS = {0x0E50 + i: str(i) for i in range(10)}
 # word joiner. They arrive with text pasted from Word and PDF files.
 _INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
 
+# Thai marks written above or below a letter (MAI HAN-AKAT, SARA I … PHINTHU, MAITAIKHU …
+# YAMAKKAN). Typed twice they stack on screen and look like one ("ให้้", in
+# pathumthani-pao-2566-plan1-risk.txt), so a doubled mark is read as one.
+_MARKS = "\u0e31\u0e34-\u0e3a\u0e47-\u0e4e"
+_TONES = "\u0e48-\u0e4b"
+
+# Thai typing defects repaired in one pass (documents and queries alike):
+#   1. a doubled mark (see _MARKS);
+#   2. NIKHAHIT, optionally a tone mark, SARA AA → the tone mark and SARA AM ("นํ้า" → "น้ำ"),
+#      how PDF extraction and some fonts split SARA AM;
+#   3. SARA E typed twice for SARA AE ("เเผน" → "แผน"), which many fonts draw alike, except
+#      before a vowel that SARA AE never takes (ิ ี ึ ื า): there the second SARA E is a
+#      slip ("คนเเดียว" → "คนเดียว", banmai-municipality.txt).
+_TYPING_RE = re.compile(
+    f"(?P<mark>[{_MARKS}])(?P=mark)+"
+    f"|\u0e4d(?P<tone>[{_TONES}]?)\u0e32"
+    f"|(?P<e>\u0e40)\u0e40(?=[\u0e01-\u0e2e][\u0e23\u0e25\u0e27]?[{_TONES}\u0e47]?[\u0e34-\u0e37\u0e32])"
+    "|\u0e40\u0e40"
+)
+
+
+# What :data:`_TYPING_RE` can match starts with one of these pairs: looking for them with
+# ``in`` is several times faster than running the expression over text that needs nothing.
+_TYPING_PAIRS = tuple(
+    [chr(c) * 2 for c in [0x0E31, *range(0x0E34, 0x0E3B), *range(0x0E47, 0x0E4F)]]
+    + ["\u0e4d", "\u0e40\u0e40"]
+)
+
+
+def _needs_typing_repair(text: str) -> bool:
+    return any(pair in text for pair in _TYPING_PAIRS)
+
+
+def _typing_rep(m: re.Match) -> str:
+    if m.group("mark"):
+        return m.group("mark")
+    if m.group(0)[0] == "\u0e4d":
+        return m.group("tone") + "\u0e33"
+    return "\u0e40" if m.group("e") else "\u0e41"
+
+
+def _repair_typing(text: str) -> tuple[str, list[int] | None]:
+    """``text`` with :data:`_TYPING_RE` repaired, and the source offset of each character
+    of the result (None when nothing changed)."""
+    out: list[str] = []
+    origin: list[int] = []
+    last = 0
+    for m in _TYPING_RE.finditer(text):
+        out.append(text[last : m.start()])
+        origin.extend(range(last, m.start()))
+        rep = _typing_rep(m)
+        out.append(rep)
+        # SARA AE maps to the first SARA E, where a word can start; a mark or SARA AM to
+        # the last character of its match, where a word can end, so highlights cover it.
+        if rep == "\u0e41" or rep == "\u0e40":
+            origin.append(m.start())
+        else:
+            origin.extend(range(m.end() - len(rep), m.end()))
+        last = m.end()
+    if not out:
+        return text, None
+    out.append(text[last:])
+    origin.extend(range(last, len(text)))
+    return "".join(out), origin
+
+
 # Curly quotes and dashes are folded to their ASCII forms so "ถาม–ตอบ" equals "ถาม-ตอบ".
 _FOLD = {
     "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
@@ -59,39 +125,37 @@ def fold_digits(text: str) -> str:
 def normalize(text: str) -> Normalized:
     """Normalise ``text`` for indexing and querying, keeping an offset map.
 
-    Steps, applied alike to documents and queries: Unicode NFC, NIKHAHIT + SARA AA
-    (U+0E4D U+0E32) → SARA AM (U+0E33), Thai → Arabic digits, invisible characters removed, every kind of space (no-break,
-    thin, ideographic …) turned into a plain space, curly quotes and dashes folded,
-    Latin letters lower-cased.
+    Steps, applied alike to documents and queries: Unicode NFC; Thai typing defects
+    repaired (:data:`_TYPING_RE`: a doubled mark, SARA AM split into NIKHAHIT + SARA AA,
+    SARA E typed twice for SARA AE); Thai → Arabic digits; invisible characters removed;
+    every kind of space (no-break, thin, ideographic …) turned into a plain space; curly
+    quotes and dashes folded; Latin letters lower-cased.
 
     Returns a :class:`Normalized`; never raises for any ``str`` input.
     """
+    walk, walk_origin = text, None
     if not text.isascii():
-        # NFC first, then walk the result: NFC of Thai text never changes its length in
-        # practice, but if it does we fall back to mapping through the composed string.
+        # NFC, then the typing repairs, each with its offset map when it changes the length
+        # (NFC of Thai text never does in practice).
         composed = unicodedata.normalize("NFC", text)
-        if len(composed) == len(text):
-            text_for_walk, base_origin = composed, None
+        if len(composed) != len(text):
+            walk, walk_origin = composed, _nfc_origin(text, composed)
         else:
-            text_for_walk, base_origin = composed, _nfc_origin(text, composed)
-    else:
-        text_for_walk, base_origin = text, None
+            walk = composed
+        repaired, repaired_origin = _repair_typing(walk) if _needs_typing_repair(walk) else (walk, None)
+        if repaired_origin is not None:
+            walk = repaired
+            walk_origin = (repaired_origin if walk_origin is None
+                           else [walk_origin[i] for i in repaired_origin])
 
     out: list[str] = []
     origin: list[int] = []
-    skip_next = False
-    for i, ch in enumerate(text_for_walk):
-        if skip_next:
-            skip_next = False
-            continue
-        src = i if base_origin is None else base_origin[i]
+    for i, ch in enumerate(walk):
         if ch in _INVISIBLE:
             continue
+        src = i if walk_origin is None else walk_origin[i]
         code = ord(ch)
-        if ch == "\u0e4d" and text_for_walk[i + 1 : i + 2] == "\u0e32":
-            # NIKHAHIT + SARA AA typed as two characters is SARA AM.
-            rep, skip_next = "\u0e33", True
-        elif code in _THAI_DIGITS:
+        if code in _THAI_DIGITS:
             rep = _THAI_DIGITS[code]
         elif ch in _FOLD:
             rep = _FOLD[ch]
@@ -136,7 +200,9 @@ def normalize_text(text: str) -> str:
     faster, for indexing and queries (where no offsets are needed).
     """
     if not text.isascii():
-        text = unicodedata.normalize("NFC", text).replace("\u0e4d\u0e32", "\u0e33")
+        text = unicodedata.normalize("NFC", text)
+        if _needs_typing_repair(text):
+            text = _TYPING_RE.sub(_typing_rep, text)
     text = _FAST_RE.sub(_fast_rep, text)
     return text.lower() if not text.islower() else text
 

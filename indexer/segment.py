@@ -29,7 +29,7 @@ from .normalize import normalize, normalize_text
 _WORD_RE = re.compile(r"(?P<thai>[\u0e01-\u0e4f][\u0e01-\u0e4f.]*)|(?P<other>[^\W\d_\u0e00-\u0e7f]+|\d+)")
 #: Bump when :func:`words` or :func:`tokenize` give other words for the same text:
 #: every index built before must then be rebuilt (backends store it with their schema).
-ANALYSIS_VERSION = "3"
+ANALYSIS_VERSION = "4"
 # Tokens made only of these carry no meaning: mai yamok, paiyannoi, dots.
 _NOISE_CHARS = "ๆฯ."
 #: Prefixes that make nouns of verbs and adjectives (การ + อบรม, ความ + เสี่ยง).

@@ -31,6 +31,14 @@ def test_invisible_characters_no_break_spaces_and_case():
     assert words("KM\u00a0Action Plan") == ["km", "action", "plan"]
 
 
+def test_thai_typing_slips_normalise_with_offsets_into_the_typed_text():
+    assert words("ให้้") == words("ให้") and words("เเบบ") == words("แบบ")
+    assert words("คนเเดียว") == words("คนเดียว")  # SARA AE never takes ี: a doubled SARA E
+    assert words("นํ้า") == words("น้ำ") == words("น้ํา")
+    text = "เเบบนํ้าให้้"
+    assert [text[t.start : t.end] for t in tokenize(text)] == ["เเบบ", "นํ้า", "ให้้"]
+
+
 def test_token_offsets_point_at_the_original_text():
     text = "ผู้เข้ารับการพัฒนา\u200b รายงานผล ภายใน ๑๕ วัน (PDF)"
     for tok in tokenize(text):

@@ -23,6 +23,20 @@ def test_sara_am_pasted_from_pdf_is_repaired(client, load, write_entry):
     assert "<mark>" in snippet
 
 
+def test_thai_typing_slips_are_read_as_meant(client, load, write_entry):
+    # As in the real plans: a doubled tone mark ("ให้้", pathumthani-pao-2566-plan1-risk.txt),
+    # SARA E typed twice ("คนเเดียว", banmai-municipality.txt), SARA AM split by a PDF.
+    write_entry("plan", "เพื่อให้้หน่วยงานจัดทำเเผนงาน ไม่ใช่ภาระของคนเเดียว", title="แผนงาน")
+    write_entry("flood", "ระดับนํ้าท่วมสูงสุด", title="อุทกภัย")
+    load(write_entry.folder)
+    assert _slugs(client, "ให้หน่วยงาน") == ["plan"]
+    assert _slugs(client, "แผนงาน") == ["plan"] and _slugs(client, "คนเดียว") == ["plan"]
+    typed = search(client, "เเผนงาน")  # the query is read the same way: no "did you mean"
+    assert [r["slug"] for r in typed["results"]] == ["plan"] and not typed.get("corrected_query")
+    hit = search(client, "น้ำท่วม")["results"][0]
+    assert hit["slug"] == "flood" and "<mark>นํ้าท่วม</mark>" in hit["snippet"]
+
+
 def test_abbreviations_and_synonyms(client, load, write_entry):
     write_entry("act", "ตามพระราชบัญญัติควบคุมอาคาร พ.ศ. ๒๕๒๒", title="สรุปกฎหมายอาคาร")
     write_entry("tambon", "องค์การบริหารส่วนตำบลบ้านใหม่ จัดเวทีประชาคม", title="เวทีประชาคม")
