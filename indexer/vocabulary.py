@@ -112,10 +112,34 @@ class Synonyms:
                     i += len(variant)
                     break
             else:
+                spelled = self._spelled_letters(toks, i)
+                if spelled:
+                    slots.append(spelled[0])
+                    i += spelled[1]
+                    continue
                 year = short_year(toks[i - 1] if i else "", toks[i])
-                slots.append(((toks[i],), (year,)) if year else ((toks[i],),))
+                latin = spell_letters(toks[i]) if not year else None
+                if year:
+                    slots.append(((toks[i],), (year,)))
+                elif latin:
+                    slots.append(((toks[i],), tuple(_words(latin))))
+                else:
+                    slots.append(((toks[i],),))
                 i += 1
         return slots
+
+    def _spelled_letters(self, toks: list[str], i: int) -> tuple[tuple[tuple[str, ...], ...], int] | None:
+        """The slot for the longest run of words from ``toks[i]`` that spells Latin
+        letters by their Thai names ("เค" "พี" "ไอ" is KPI, :func:`read_letters`), and
+        the run's length; None if there is none. The slot holds the run as typed, the
+        Latin word and, when that word is a synonym variant, its whole group."""
+        for j in range(min(len(toks), i + MAX_LETTERS), i, -1):
+            latin = read_letters("".join(toks[i:j]))
+            if latin:
+                typed = tuple(toks[i:j])
+                group = next((self.groups[g] for v, g in self.index.get(latin, ()) if v == (latin,)), ())
+                return (typed, *(v for v in group or ((latin,),) if v != typed)), j - i
+        return None
 
     @staticmethod
     def needed(slots: list[tuple[tuple[str, ...], ...]]) -> list[tuple[tuple[str, ...], ...]]:
@@ -238,6 +262,54 @@ def open_ended(slot: tuple[tuple[str, ...], ...], variant: tuple[str, ...]) -> b
             and variant[0] + variant[1] == slot[0][0])
 
 
+#: Thai names of the Latin letters, as Thai writes acronyms out ("เคพีไอ" for KPI, "ไอที"
+#: for IT): the first name of each letter is how kmrepo spells one out, the others are
+#: read too (Royal Institute spellings and the common ones).
+LETTER_NAMES: dict[str, tuple[str, ...]] = {
+    "a": ("เอ",), "b": ("บี",), "c": ("ซี",), "d": ("ดี",), "e": ("อี",), "f": ("เอฟ",),
+    "g": ("จี",), "h": ("เอช", "เอ็ช", "เฮช"), "i": ("ไอ",), "j": ("เจ",), "k": ("เค",),
+    "l": ("แอล", "แอลล์"), "m": ("เอ็ม", "เอม"), "n": ("เอ็น", "เอน"), "o": ("โอ",), "p": ("พี",),
+    "q": ("คิว",), "r": ("อาร์",), "s": ("เอส", "เอ็ส"), "t": ("ที",), "u": ("ยู",), "v": ("วี",),
+    "w": ("ดับเบิลยู", "ดับบลิว", "ดับเบิ้ลยู", "ดับลิว"), "x": ("เอ็กซ์", "เอ็กซ"), "y": ("วาย",),
+    "z": ("แซด", "เซด"),
+}
+_NAME_TO_LETTER = {name: letter for letter, names in LETTER_NAMES.items() for name in names}
+#: Acronyms read or spelled out have 2 to this many letters; a single letter name is a
+#: Thai word too often (ดี "good", ที "time").
+MAX_LETTERS = 5
+
+
+def spell_letters(word: str) -> str | None:
+    """The Thai spelling-out of ``word`` when it is a Latin acronym of 2 to
+    :data:`MAX_LETTERS` lower-case letters ("kpi" → "เคพีไอ"), else None."""
+    if 2 <= len(word) <= MAX_LETTERS and word.isascii() and word.isalpha() and word.islower():
+        return "".join(LETTER_NAMES[c][0] for c in word)
+    return None
+
+
+def read_letters(text: str) -> str | None:
+    """The Latin acronym ``text`` spells with the Thai names of 2 to :data:`MAX_LETTERS`
+    letters ("เคพีไอ" → "kpi", "ดับเบิลยูเอชโอ" → "who"), else None. Every character
+    must belong to a letter name."""
+    # best[k]: the letters spelling text[:k], found left to right (names are 2-9 characters).
+    best: list[str | None] = [""] + [None] * len(text)
+    for k in range(1, len(text) + 1):
+        for n in range(2, min(k, 9) + 1):
+            prev = best[k - n]
+            letter = _NAME_TO_LETTER.get(text[k - n : k]) if prev is not None else None
+            if letter and len(prev) < MAX_LETTERS:
+                best[k] = prev + letter
+                break
+    latin = best[-1]
+    return latin if latin and len(latin) >= 2 else None
+
+
+def _words(text: str) -> list[str]:
+    from .segment import words
+
+    return words(text)
+
+
 @lru_cache(maxsize=1)
 def synonyms() -> Synonyms:
     """The synonym table of the configured files (built once; see :func:`configure`)."""
@@ -251,6 +323,10 @@ def synonyms() -> Synonyms:
             toks = tuple(words(v))
             if toks and toks not in variants:
                 variants.append(toks)
+        for v in list(variants):
+            thai = spell_letters(v[0]) if len(v) == 1 else None
+            if thai and (spelled := tuple(words(thai))) not in variants:
+                variants.append(spelled)  # KM = เคเอ็ม
         if len(variants) < 2:
             continue
         g = len(groups)

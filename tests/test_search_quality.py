@@ -37,6 +37,18 @@ def test_thai_typing_slips_are_read_as_meant(client, load, write_entry):
     assert hit["slug"] == "flood" and "<mark>นํ้าท่วม</mark>" in hit["snippet"]
 
 
+def test_acronyms_spelled_out_in_thai_letter_names(client, load, write_entry):
+    write_entry("kpi", "ตัวชี้วัดหลัก (KPI) ของแผนการจัดการความรู้", title="ตัวชี้วัดหลัก")
+    write_entry("it", "งานไอทีดูแลระบบสำรองข้อมูลของเทศบาล", title="งานระบบสารสนเทศ")
+    write_entry("km", "ทีม KM ประชุมทุกเดือน", title="ทีมงาน")
+    load(write_entry.folder)
+    assert _slugs(client, "เคพีไอ") == ["kpi"]  # as typed by someone who does not switch keyboards
+    assert _slugs(client, "IT") == ["it"]  # and the other way round
+    assert _slugs(client, "เคเอ็ม") == ["km"]  # an acronym with synonyms keeps them
+    hit = search(client, "เคพีไอ")["results"][0]
+    assert "<mark>KPI</mark>" in hit["snippet"]
+
+
 def test_abbreviations_and_synonyms(client, load, write_entry):
     write_entry("act", "ตามพระราชบัญญัติควบคุมอาคาร พ.ศ. ๒๕๒๒", title="สรุปกฎหมายอาคาร")
     write_entry("tambon", "องค์การบริหารส่วนตำบลบ้านใหม่ จัดเวทีประชาคม", title="เวทีประชาคม")
