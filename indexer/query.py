@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from .normalize import normalize_text
-from .segment import iter_tokens, words
+from .segment import iter_tokens, segmenter, splits, words
 
 # A chunk is an optional minus, then a quoted phrase (closing quote optional) or a word.
 _CHUNK_RE = re.compile(r'(-?)(?:"([^"]*)"?|(\S+))')
@@ -121,3 +121,24 @@ def can_relax(parsed: ParsedQuery) -> bool:
     several parts, or an unquoted part of several words."""
     required = parsed.required
     return len(required) > 1 or any(len(words(p.text)) > 1 and not p.phrase for p in required)
+
+
+def split_compounds(parsed: ParsedQuery) -> ParsedQuery | None:
+    """``parsed`` with each plain required part that is one dictionary compound read as
+    the two words it is made of ("ป้ายโฆษณา" → "ป้าย โฆษณา", "สัญญาจ้าง" → "สัญญา จ้าง";
+    :func:`indexer.segment.splits`, the most even split), or None when no part is such
+    a compound. Backends search this, any word, when nothing at all matched ``parsed``:
+    an entry about signboards is better than no answer to "ป้ายโฆษณา"."""
+    dictionary = segmenter().dictionary
+    parts: list[QueryPart] = []
+    changed = False
+    for part in parsed.parts:
+        toks = words(part.text) if not (part.phrase or part.excluded or part.optional) else []
+        pairs = splits(toks[0], dictionary) if len(toks) == 1 else []
+        if pairs:
+            a, b = max(pairs, key=lambda ab: min(len(ab[0]), len(ab[1])))
+            part = QueryPart(f"{a} {b}")
+            changed = True
+        parts.append(part)
+    return ParsedQuery(parsed.raw, tuple(parts)) if changed else None
+

@@ -37,7 +37,7 @@ from itertools import islice
 from .backend import FILTER_FIELDS, WIDEN_BELOW, Hit, IndexDocument, Progress, SearchRequest, SearchResults
 from .ngrams import is_thai
 from .normalize import normalize_text
-from .query import ParsedQuery, QueryPart, can_relax, parse_query
+from .query import ParsedQuery, QueryPart, can_relax, parse_query, split_compounds
 from .segment import ANALYSIS_VERSION, readings, segmenter, words
 from .snippets import highlight_terms, hit_html
 from .vocabulary import fingerprint, open_ended, synonyms
@@ -224,6 +224,10 @@ class SqliteBackend:
                     relaxed = not scores
                     _append(scores, _keep(_score(db, parsed, True, meta), keep))
                     relaxed = relaxed and bool(scores)
+                if not scores and (split := split_compounds(parsed)):
+                    # Nothing has the compound typed: entries with its words, any of them.
+                    parsed, scores = split, _keep(_score(db, split, True, meta), keep)
+                    relaxed = bool(scores)
             for part in parsed.excluded:
                 for rowid in _part_scores(db, part, relaxed=False):
                     scores.pop(rowid, None)

@@ -26,7 +26,7 @@ from whoosh.scoring import BM25F
 
 from .backend import FILTER_FIELDS, WIDEN_BELOW, Hit, IndexDocument, Progress, SearchRequest, SearchResults
 from .ngrams import is_thai, ngram_tokens, ngrams
-from .query import ParsedQuery, QueryPart, can_relax, parse_query
+from .query import ParsedQuery, QueryPart, can_relax, parse_query, split_compounds
 from .segment import ANALYSIS_VERSION, Token, iter_tokens, readings, words
 from .snippets import highlight_terms, hit_html
 from .vocabulary import fingerprint, synonyms
@@ -243,6 +243,13 @@ class WhooshBackend:
                 ranked.sort(key=lambda h: order.get(h["id"], len(order)))  # stable: partial ones keep their order
             page = ranked[offset : offset + limit]
             relaxed = not strict and bool(ranked)
+        if not len(results) and (split := split_compounds(parsed)):
+            # Nothing has the compound typed: entries with its words, any of them.
+            parsed = split
+            q, _ = _build_query(split, relaxed=True)
+            results = self._run(searcher, q, flt, request.sort, offset + limit)
+            page = list(results[offset : offset + limit])
+            relaxed = bool(page)
         terms, subs = highlight_terms(parsed)
         browsing = isinstance(q, query.Every)
         hits = [_hit(h, terms, subs, browsing) for h in page]

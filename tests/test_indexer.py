@@ -219,6 +219,19 @@ def test_entries_with_only_some_words_come_after_those_with_all(backend):
     assert [h.id for h in backend.search(SearchRequest("ภาษีป้าย ออนไลน์", limit=1, offset=1)).hits] == ["some"]
 
 
+def test_a_compound_no_entry_has_finds_entries_with_its_words(backend):
+    backend.rebuild([
+        IndexDocument(id="sign", title="ภาษีป้าย", body="เจ้าของป้ายยื่นแบบภายในเดือนมีนาคม"),
+        IndexDocument(id="memo", title="หนังสือแจ้งเวียน", body="แจ้งเวียนทุกกอง"),
+        IndexDocument(id="other", title="คู่มือ", body="การจัดเก็บขยะ"),
+    ])
+    res = backend.search(SearchRequest("ป้ายโฆษณา"))  # one dictionary word, in no entry
+    assert [h.id for h in res.hits] == ["sign"] and res.relaxed
+    assert "<mark>ป้าย</mark>" in res.hits[0].snippet_html
+    assert [h.id for h in backend.search(SearchRequest("หนังสือเวียน")).hits] == ["memo"]
+    assert not backend.search(SearchRequest("ป้ายโฆษณา -ภาษี")).hits  # exclusions still hold
+
+
 def test_a_verb_finds_the_noun_made_of_it_even_among_many_full_matches(backend):
     """PyThaiNLP's word list holds "การอบรม" as one word but splits "การ ฝึกอบรม": a
     search for "อบรม" must find both, as words, not only when few entries match."""
