@@ -42,6 +42,18 @@ QUESTION_WORDS = frozenset({
 })
 
 
+#: Words that glue a question together ("อบรมแล้วต้องทำอะไร", "เบิกค่าที่พักได้ไหม",
+#: "KM คืออะไร", "อยากทราบขั้นตอนการขออนุญาต"): pronouns, modal and aspect words and
+#: request phrases. Optional like :data:`QUESTION_WORDS`, but only in a query that is a
+#: question (it has one of those, or asks with อยาก/ทราบ/ช่วย/หน่อย): elsewhere they may
+#: be what is searched for ("ได้รับ", "ต้องห้าม" are words of their own anyway).
+QUESTION_GLUE = frozenset({
+    "แล้ว", "ต้อง", "จะ", "ควร", "ได้", "หน่อย", "ช่วย", "อยาก", "ทราบ", "บอก", "ผม", "ดิฉัน", "หนู",
+    "เรา", "ฉัน", "คือ", "ว่า",
+})
+_ASKING = frozenset({"อยาก", "ทราบ", "ช่วย", "หน่อย"})
+
+
 @dataclass(frozen=True)
 class ParsedQuery:
     """A parsed query: the parts to find, the optional ones and the parts to exclude,
@@ -96,16 +108,21 @@ def parse_query(raw: str) -> ParsedQuery:
 def _question_words_optional(parsed: ParsedQuery) -> ParsedQuery:
     """``parsed`` with each of :data:`QUESTION_WORDS` in its plain parts cut out into an
     optional part ("ภาษีป้ายยื่นเมื่อไหร่" → "ภาษีป้ายยื่น" + optional "เมื่อไหร่";
-    "ภายในกี่วัน" → "ภายใน", optional "กี่", "วัน"), or ``parsed`` itself when there
-    are none or nothing but question words is left to find."""
+    "ภายในกี่วัน" → "ภายใน", optional "กี่", "วัน"), and in a question each of
+    :data:`QUESTION_GLUE` too ("อบรมแล้วต้องทำอะไร" → "อบรม", "ทำ" required); or
+    ``parsed`` itself when there are none or nothing else is left to find."""
+    plain = [(part, list(iter_tokens(part.text)) if not (part.phrase or part.excluded) else None)
+             for part in parsed.parts]
+    typed = {tok.text for _, toks in plain for tok in toks or ()}
+    optional = QUESTION_WORDS | QUESTION_GLUE if typed & (QUESTION_WORDS | _ASKING) else QUESTION_WORDS
     parts: list[QueryPart] = []
-    for part in parsed.parts:
-        if part.phrase or part.excluded:
+    for part, toks in plain:
+        if toks is None:
             parts.append(part)
             continue
         last = 0
-        for tok in iter_tokens(part.text):
-            if tok.text in QUESTION_WORDS:
+        for tok in toks:
+            if tok.text in optional:
                 if piece := part.text[last : tok.start].strip():
                     parts.append(QueryPart(piece))
                 parts.append(QueryPart(part.text[tok.start : tok.end], optional=True))

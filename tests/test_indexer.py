@@ -407,6 +407,10 @@ def test_question_words_are_optional_parts_of_their_own():
     # Nothing but question words, or quoted: searched as typed.
     assert [(p.text, p.optional) for p in parse_query("อะไร").parts] == [("อะไร", False)]
     assert [(p.text, p.optional) for p in parse_query('"ทำอย่างไร"').parts] == [("ทำอย่างไร", False)]
+    # In a question, the words that glue it together are optional too; elsewhere they count.
+    assert [p.text for p in parse_query("อบรมแล้วต้องทำอะไร").required] == ["อบรม", "ทำ"]
+    assert [p.text for p in parse_query("อยากทราบขั้นตอนการลา").required] == ["ขั้นตอนการลา"]
+    assert [p.text for p in parse_query("ต้องส่งรายงาน").required] == ["ต้องส่งรายงาน"]
 
 
 def test_a_query_typed_as_a_question_finds_the_answer_with_all_its_words(backend):
@@ -423,3 +427,5 @@ def test_a_query_typed_as_a_question_finds_the_answer_with_all_its_words(backend
     assert "เมื่อไหร่</mark>" in res.hits[0].snippet_html
     res = backend.search(SearchRequest("ยื่นภาษีป้ายไหม ครับ"))
     assert {h.id for h in res.hits[:2]} == {"faq", "manual"} and not res.relaxed
+    res = backend.search(SearchRequest("ผมต้องยื่นภาษีป้ายเมื่อไหร่"))  # "ผม", "ต้อง": in no entry
+    assert [h.id for h in res.hits][:2] == ["faq", "manual"] and not res.relaxed
