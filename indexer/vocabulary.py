@@ -101,8 +101,8 @@ class Synonyms:
     def expand(self, toks: list[str]) -> list[tuple[tuple[str, ...], ...]]:
         """Split ``toks`` into slots, each a tuple of alternative word sequences: a run
         of words that is a synonym variant becomes every variant of its group (longest
-        match first); a year of two digits after a year word (:func:`short_year`) is
-        also its Buddhist Era year in full; any other word is a slot of its own."""
+        match first); a year after a year word is also its other form, two digits or
+        four (:func:`year_variant`); any other word is a slot of its own."""
         slots: list[tuple[tuple[str, ...], ...]] = []
         i = 0
         while i < len(toks):
@@ -117,7 +117,7 @@ class Synonyms:
                     slots.append(spelled[0])
                     i += spelled[1]
                     continue
-                year = short_year(toks[i - 1] if i else "", toks[i])
+                year = year_variant(toks[i - 1] if i else "", toks[i])
                 latin = spell_letters(toks[i]) if not year else None
                 if year:
                     slots.append(((toks[i],), (year,)))
@@ -206,8 +206,8 @@ class Synonyms:
     def join_parts(self, parsed: ParsedQuery, max_parts: int = 5) -> ParsedQuery:
         """``parsed`` with runs of consecutive plain (unquoted, required) parts that
         together spell one synonym variant joined into one part, so "One Stop Service"
-        typed as three words also finds its variant "ศูนย์บริการร่วม", and a two-digit
-        year joined to the year word before it ("ปีงบ" "68", see :func:`short_year`).
+        typed as three words also finds its variant "ศูนย์บริการร่วม", and a year
+        joined to the year word before it ("ปีงบ" "68", see :func:`year_variant`).
         Parts are otherwise kept as typed."""
         from .query import ParsedQuery, QueryPart
         from .segment import words
@@ -226,7 +226,7 @@ class Synonyms:
                 if len(slots) == 1 and len(slots[0]) > 1:
                     joined = (QueryPart(text), m)
                     break
-                if m == 2 and (toks := words(run[0].text)) and short_year(toks[-1], run[1].text):
+                if m == 2 and (toks := words(run[0].text)) and year_variant(toks[-1], run[1].text):
                     joined = (QueryPart(text), m)  # "ปีงบ" "68": the year is read after its word
                     break
             if joined:
@@ -238,15 +238,29 @@ class Synonyms:
         return ParsedQuery(parsed.raw, tuple(out)) if len(out) != len(parts) else parsed
 
 
+#: Thai month names as normalised words: abbreviated as dates write them (ต.ค. is "ตค"),
+#: in full, and as said (ตุลา).
+MONTH_WORDS = frozenset({
+    "มค", "กพ", "มีค", "เมย", "พค", "มิย", "กค", "สค", "กย", "ตค", "พย", "ธค",
+    "มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน", "กรกฎาคม", "สิงหาคม",
+    "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม",
+    "มกรา", "กุมภา", "มีนา", "เมษา", "พฤษภา", "มิถุนา", "กรกฎา", "สิงหา", "กันยา", "ตุลา", "พฤศจิกา", "ธันวา",
+})
 #: Words after which staff write a Buddhist Era year by its last two digits ("ปีงบ 68",
-#: "แผน KM ปี 66", "พ.ศ. 67"), as normalised words (dots removed).
-YEAR_WORDS = frozenset({"ปี", "ปีงบ", "ปีงบประมาณ", "พศ", "ปีการศึกษา"})
+#: "แผน KM ปี 66", "พ.ศ. 67", and after a month: "ต.ค. ๖๒", dla-2562.txt), as
+#: normalised words (dots removed).
+YEAR_WORDS = frozenset({"ปี", "ปีงบ", "ปีงบประมาณ", "พศ", "ปีการศึกษา"}) | MONTH_WORDS
 
 
-def short_year(before: str, word: str) -> str | None:
-    """The Buddhist Era year ``word`` stands for when it is two digits written after
-    one of :data:`YEAR_WORDS` ("68" after "ปีงบ" is "2568"), else None."""
-    return "25" + word if before in YEAR_WORDS and len(word) == 2 and word.isdigit() else None
+def year_variant(before: str, word: str) -> str | None:
+    """The other way to write the Buddhist Era year ``word`` after one of
+    :data:`YEAR_WORDS`: "2568" for "68" after "ปีงบ", "62" for "2562" after "ตค"
+    (a plan's "ต.ค. ๖๒" is found by "ตุลาคม 2562"); else None."""
+    if before not in YEAR_WORDS or not word.isdigit():
+        return None
+    if len(word) == 2:
+        return "25" + word
+    return word[2:] if len(word) == 4 and word.startswith("25") else None
 
 
 def open_ended(slot: tuple[tuple[str, ...], ...], variant: tuple[str, ...]) -> bool:

@@ -49,6 +49,18 @@ def test_acronyms_spelled_out_in_thai_letter_names(client, load, write_entry):
     assert "<mark>KPI</mark>" in hit["snippet"]
 
 
+def test_thai_months_however_written_and_loanwords_however_spelt(client, load, write_entry):
+    write_entry("course", "อบรมวันที่ ๒–๔ ต.ค. ๖๘ ที่ศาลากลาง", title="หลักสูตรพัสดุ")
+    write_entry("plan", "ส่งแผนภายใน มี.ค. 2566", title="กำหนดส่งแผน")
+    write_entry("pr", "ประชาสัมพันธ์ทางเฟซบุ๊กของเทศบาล", title="ช่องทางเผยแพร่")
+    load(write_entry.folder)
+    for q in ("ตุลาคม", "ตุลา 68", "ต.ค. 2568", "ตุลาคม 2568"):
+        data = search(client, q)
+        assert [r["slug"] for r in data["results"]] == ["course"] and not data["relaxed"], q
+    assert _slugs(client, "มีนาคม 66") == ["plan"]
+    assert _slugs(client, "เฟสบุ๊ค") == ["pr"] and _slugs(client, "Facebook") == ["pr"]
+
+
 def test_abbreviations_and_synonyms(client, load, write_entry):
     write_entry("act", "ตามพระราชบัญญัติควบคุมอาคาร พ.ศ. ๒๕๒๒", title="สรุปกฎหมายอาคาร")
     write_entry("tambon", "องค์การบริหารส่วนตำบลบ้านใหม่ จัดเวทีประชาคม", title="เวทีประชาคม")
