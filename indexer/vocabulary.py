@@ -288,6 +288,7 @@ LETTER_NAMES: dict[str, tuple[str, ...]] = {
     "z": ("แซด", "เซด"),
 }
 _NAME_TO_LETTER = {name: letter for letter, names in LETTER_NAMES.items() for name in names}
+_NAME_LENGTHS = range(min(map(len, _NAME_TO_LETTER)), max(map(len, _NAME_TO_LETTER)) + 1)
 #: Acronyms read or spelled out have 2 to this many letters; a single letter name is a
 #: Thai word too often (ดี "good", ที "time").
 MAX_LETTERS = 5
@@ -305,10 +306,12 @@ def read_letters(text: str) -> str | None:
     """The Latin acronym ``text`` spells with the Thai names of 2 to :data:`MAX_LETTERS`
     letters ("เคพีไอ" → "kpi", "ดับเบิลยูเอชโอ" → "who"), else None. Every character
     must belong to a letter name."""
-    # best[k]: the letters spelling text[:k], found left to right (names are 2-9 characters).
+    # best[k]: the letters spelling text[:k], found left to right.
     best: list[str | None] = [""] + [None] * len(text)
     for k in range(1, len(text) + 1):
-        for n in range(2, min(k, 9) + 1):
+        for n in _NAME_LENGTHS:
+            if n > k:
+                break
             prev = best[k - n]
             letter = _NAME_TO_LETTER.get(text[k - n : k]) if prev is not None else None
             if letter and len(prev) < MAX_LETTERS:

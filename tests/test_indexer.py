@@ -39,6 +39,16 @@ def test_thai_typing_slips_normalise_with_offsets_into_the_typed_text():
     assert [text[t.start : t.end] for t in tokenize(text)] == ["เเบบ", "นํ้า", "ให้้"]
 
 
+def test_acronyms_read_from_every_spelling_of_their_letter_names():
+    from indexer.vocabulary import LETTER_NAMES, read_letters, spell_letters
+
+    for letter, names in LETTER_NAMES.items():
+        for name in names:
+            assert read_letters(name + "โอ") == letter + "o", name
+    assert read_letters("เคพีไอ") == "kpi" and spell_letters("kpi") == "เคพีไอ"
+    assert read_letters("ดี") is None and read_letters("ดีมาก") is None  # one letter; not all letter names
+
+
 def test_token_offsets_point_at_the_original_text():
     text = "ผู้เข้ารับการพัฒนา\u200b รายงานผล ภายใน ๑๕ วัน (PDF)"
     for tok in tokenize(text):
