@@ -24,7 +24,7 @@ _INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
 # Thai marks written above or below a letter (MAI HAN-AKAT, SARA I … PHINTHU, MAITAIKHU …
 # YAMAKKAN). Typed twice they stack on screen and look like one ("ให้้", in
 # pathumthani-pao-2566-plan1-risk.txt), so a doubled mark is read as one.
-_MARKS = "\u0e31\u0e34-\u0e3a\u0e47-\u0e4e"
+_MARKS = "".join(chr(c) for c in [0x0E31, *range(0x0E34, 0x0E3B), *range(0x0E47, 0x0E4F)])
 _TONES = "\u0e48-\u0e4b"
 
 # Thai typing defects repaired in one pass (documents and queries alike):
@@ -44,10 +44,7 @@ _TYPING_RE = re.compile(
 
 # What :data:`_TYPING_RE` can match starts with one of these pairs: looking for them with
 # ``in`` is several times faster than running the expression over text that needs nothing.
-_TYPING_PAIRS = tuple(
-    [chr(c) * 2 for c in [0x0E31, *range(0x0E34, 0x0E3B), *range(0x0E47, 0x0E4F)]]
-    + ["\u0e4d", "\u0e40\u0e40"]
-)
+_TYPING_PAIRS = (*(m * 2 for m in _MARKS if m != "\u0e4d"), "\u0e4d", "\u0e40\u0e40")
 
 
 def _needs_typing_repair(text: str) -> bool:

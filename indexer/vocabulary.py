@@ -102,7 +102,11 @@ class Synonyms:
         """Split ``toks`` into slots, each a tuple of alternative word sequences: a run
         of words that is a synonym variant becomes every variant of its group (longest
         match first); a year after a year word is also its other form, two digits or
-        four (:func:`year_variant`); any other word is a slot of its own."""
+        four (:func:`year_variant`); an acronym is also its Thai letter names and the
+        other way round (:func:`spell_letters`, :func:`read_letters`); any other word is a
+        slot of its own."""
+        from .segment import words
+
         slots: list[tuple[tuple[str, ...], ...]] = []
         i = 0
         while i < len(toks):
@@ -117,12 +121,10 @@ class Synonyms:
                     slots.append(spelled[0])
                     i += spelled[1]
                     continue
-                year = year_variant(toks[i - 1] if i else "", toks[i])
-                latin = spell_letters(toks[i]) if not year else None
-                if year:
+                if year := year_variant(toks[i - 1] if i else "", toks[i]):
                     slots.append(((toks[i],), (year,)))
-                elif latin:
-                    slots.append(((toks[i],), tuple(_words(latin))))
+                elif latin := spell_letters(toks[i]):
+                    slots.append(((toks[i],), tuple(words(latin))))
                 else:
                     slots.append(((toks[i],),))
                 i += 1
@@ -319,12 +321,6 @@ def read_letters(text: str) -> str | None:
                 break
     latin = best[-1]
     return latin if latin and len(latin) >= 2 else None
-
-
-def _words(text: str) -> list[str]:
-    from .segment import words
-
-    return words(text)
 
 
 @lru_cache(maxsize=1)
