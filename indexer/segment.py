@@ -29,7 +29,7 @@ from .normalize import normalize, normalize_text
 _WORD_RE = re.compile(r"(?P<thai>[\u0e01-\u0e4f][\u0e01-\u0e4f.]*)|(?P<other>[^\W\d_\u0e00-\u0e7f]+|\d+)")
 #: Bump when :func:`words` or :func:`tokenize` give other words for the same text:
 #: every index built before must then be rebuilt (backends store it with their schema).
-ANALYSIS_VERSION = "4"
+ANALYSIS_VERSION = "5"
 # Tokens made only of these carry no meaning: mai yamok, paiyannoi, dots.
 _NOISE_CHARS = "ๆฯ."
 #: Prefixes that make nouns of verbs and adjectives (การ + อบรม, ความ + เสี่ยง).
@@ -69,6 +69,52 @@ def splits(word: str, dictionary: frozenset[str]) -> list[tuple[str, str]]:
             if word[:k] in dictionary and word[k:] in dictionary]
 
 
+_LATIN_RE = re.compile(r"[a-z]+")
+#: Latin words shorter than this keep a final "s": acronyms such as "GPS", "ITS".
+_MIN_STEMMED = 4
+
+
+def latin_stem(word: str) -> str:
+    """A normalised (lower-case) Latin word without its plural ending, Harman's
+    "S stemmer" (D. Harman, "How effective is suffixing?", JASIS 42(1), 1991): "ies" →
+    "y" (not after e or a), "es" → "e" (not after a, e or o), "s" → "" (not after u or
+    s), the first rule that applies. "KPIs" is "kpi", "Best Practices" "best
+    practice", "Infographics" "infographic". Words of other scripts, numbers and words
+    shorter than four letters are returned unchanged."""
+    if len(word) < _MIN_STEMMED or word[-1] != "s" or not _LATIN_RE.fullmatch(word):
+        return word
+    if word.endswith("ies") and not word.endswith(("eies", "aies")):
+        return word[:-3] + "y"
+    if word.endswith("es") and not word.endswith(("aes", "ees", "oes")):
+        return word[:-1]
+    if not word.endswith(("us", "ss")):
+        return word[:-1]
+    return word
+
+
+#: Latin words joined by :func:`latin_joins` are at most this long.
+MAX_LATIN_JOIN = 24
+
+
+def latin_joins(ntext: str, runs: Iterable[tuple[int, int]]) -> list[tuple[int, int, str]]:
+    """``(start, end, word)`` for each two Latin words of ``ntext`` (normalised) that
+    one space or hyphen joins: ``runs`` are the ``(start, end)`` offsets of the text's
+    words in order, ``word`` the two written together (:func:`latin_stem`). English
+    compounds are written apart, hyphenated and together ("Work Flow", "workflow";
+    "e-bidding", "ebidding"; "Web board"), so documents index this word as well (at
+    the end of the text, where it breaks no phrase) and a search for the compound
+    written together finds the others."""
+    out = []
+    prev: tuple[int, int] | None = None
+    for start, end in runs:
+        if (prev is not None and start == prev[1] + 1 and ntext[prev[1]] in " -"
+                and end - prev[0] <= MAX_LATIN_JOIN + 1
+                and _LATIN_RE.fullmatch(ntext[prev[0] : prev[1]]) and _LATIN_RE.fullmatch(ntext[start:end])):
+            out.append((prev[0], end, latin_stem(ntext[prev[0] : prev[1]] + ntext[start:end])))
+        prev = (start, end)
+    return out
+
+
 def _sara_am_lines(ntext: str) -> Callable[[int], bool]:
     """Whether the sara-am repair may apply at an offset of ``ntext``: only on lines
     without any "ำ". The PDF defect turns every "ำ" of the text it touches into "า", so a
@@ -105,16 +151,19 @@ def tokenize(text: str) -> list[Token]:
     return list(iter_tokens(text))
 
 
-def iter_tokens(text: str) -> Iterable[Token]:
-    """Yield the tokens of :func:`tokenize` one at a time."""
+def iter_tokens(text: str, joins: bool = False) -> Iterable[Token]:
+    """Yield the tokens of :func:`tokenize` one at a time; with ``joins`` (documents),
+    then the :func:`latin_joins` of the text, spanning both words."""
     norm = normalize(text)
     ntext = norm.text
     repairable = _sara_am_lines(ntext)
     pos = 0
+    runs: list[tuple[int, int]] = []
     for m in _WORD_RE.finditer(ntext):
+        runs.append(m.span())
         if m.lastgroup == "other":
             s, e = norm.source_span(m.start(), m.end())
-            yield Token(m.group(), s, e, pos)
+            yield Token(latin_stem(m.group()), s, e, pos)
             pos += 1
             continue
         run_start = m.start()
@@ -147,6 +196,10 @@ def iter_tokens(text: str) -> Iterable[Token]:
                 s, e = norm.source_span(a, b)
                 yield Token(stem, s, e, pos)
                 pos += 1
+    for a, b, joined in latin_joins(ntext, runs) if joins else ():
+        s, e = norm.source_span(a, b)
+        yield Token(joined, s, e, pos)
+        pos += 1
 
 
 def repair_sara_am(pieces: list[str], seg: Segmenter) -> list[str]:
@@ -198,7 +251,8 @@ _RUN_RE = re.compile(r"(?P<thai>[\u0e01-\u0e4f]+)|(?P<other>[^\W\d_\u0e00-\u0e7f
 
 def words(text: str, joins: bool = False) -> list[str]:
     """Return just the normalised words of ``text``: the ``text`` of each token of
-    :func:`tokenize`, computed without offsets.
+    :func:`tokenize`, computed without offsets; with ``joins``, those of
+    :func:`document_words` one after the other.
 
     This is the indexing path: normalisation with ``str`` methods, and every Thai run
     of the text segmented in one call (runs joined by line breaks, which the segmenter
@@ -207,8 +261,23 @@ def words(text: str, joins: bool = False) -> list[str]:
     ``joins`` (for documents, not queries): where a single space splits a dictionary
     word in two, as table wrapping in PDF files does ("องค์ ความรู้"), the whole word
     is added after its second half, so a search for "องค์ความรู้" finds it while both
-    halves stay searchable.
+    halves stay searchable; and the :func:`latin_joins` are added at the end.
     """
+    found, joined = document_words(text) if joins else _words(text, False)
+    return found + joined
+
+
+def document_words(text: str) -> tuple[list[str], list[str]]:
+    """``(words, compounds)`` of a document's ``text``: its :func:`words`, with each
+    dictionary word that a single space split in two also whole after its second half
+    (table wrapping in PDF files: "องค์ ความรู้"), and the words of its
+    :func:`latin_joins`, which backends index after all the others (where they break no
+    phrase) and leave out of the vocabulary they expand query words into."""
+    return _words(text, True)
+
+
+def _words(text: str, joins: bool) -> tuple[list[str], list[str]]:
+    """:func:`document_words` (``joins``) or :func:`words` and no compounds."""
     ntext = _THAI_DOTS_RE.sub("", normalize_text(text))
     repairable = _sara_am_lines(ntext)
     matches = list(_RUN_RE.finditer(ntext))
@@ -220,7 +289,7 @@ def words(text: str, joins: bool = False) -> list[str]:
     last_end, last_piece = -2, ""
     for m in matches:
         if m.lastgroup == "other":
-            out.append(m.group())
+            out.append(latin_stem(m.group()))
             last_end = -2
             continue
         pieces = next(pieces_iter)
@@ -240,7 +309,8 @@ def words(text: str, joins: bool = False) -> list[str]:
             if joined in dictionary:
                 out.insert(first + 1, joined)
         last_end, last_piece = m.end(), run_last
-    return out
+    compounds = [joined for _a, _b, joined in latin_joins(ntext, (m.span() for m in matches))] if joins else []
+    return out, compounds
 
 
 #: At most this many other readings of a query chunk (:func:`readings`).

@@ -8,6 +8,7 @@ more characters also matches inside longer words ("พัฒนา" in "กา�
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
@@ -165,13 +166,7 @@ def best_snippet(text: str, terms: Iterable[str], substrings: Iterable[str] = ()
     else:
         norm = normalize(text)
         ntext = norm.text
-    found: list[tuple[int, str]] = []
-    for key in keys:
-        i = ntext.find(key)
-        n = 0
-        while i >= 0 and n < 64:
-            found.append((i, key))
-            i, n = ntext.find(key, i + len(key)), n + 1
+    found = [(i, key) for key in keys for i in _occurrences(ntext, key)]
     if not found:
         return snippet(text, [], max_chars)
     found.sort()
@@ -198,6 +193,24 @@ def best_snippet(text: str, terms: Iterable[str], substrings: Iterable[str] = ()
     region = text[a:b]
     spans = [(s + a, e + a) for s, e in match_spans(region, terms, substrings)]
     return snippet(text, spans, max_chars)
+
+
+_LATIN_WORD = re.compile(r"[a-z]{4,}")
+
+
+def _occurrences(ntext: str, key: str, limit: int = 64) -> list[int]:
+    """Offsets of the first ``limit`` occurrences of ``key`` in ``ntext``; for a Latin
+    word found nowhere, of the word written apart or hyphenated ("workflow" in "work
+    flow", :func:`indexer.segment.latin_joins`)."""
+    out: list[int] = []
+    i = ntext.find(key)
+    while i >= 0 and len(out) < limit:
+        out.append(i)
+        i = ntext.find(key, i + len(key))
+    if not out and _LATIN_WORD.fullmatch(key):
+        apart = re.compile("[ -]?".join(key))
+        out = [m.start() for _, m in zip(range(limit), apart.finditer(ntext), strict=False)]
+    return out
 
 
 def highlight_terms(parsed: ParsedQuery) -> tuple[set[str], set[str]]:

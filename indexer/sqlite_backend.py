@@ -38,7 +38,7 @@ from .backend import FILTER_FIELDS, WIDEN_BELOW, Hit, IndexDocument, Progress, S
 from .ngrams import is_thai
 from .normalize import normalize_text
 from .query import ParsedQuery, QueryPart, can_relax, parse_query, split_compounds
-from .segment import ANALYSIS_VERSION, readings, segmenter, words
+from .segment import ANALYSIS_VERSION, document_words, readings, segmenter, words
 from .snippets import highlight_terms, hit_html
 from .vocabulary import fingerprint, open_ended, synonyms
 
@@ -142,7 +142,7 @@ class SqliteBackend:
         with _transaction(db):
             _delete_ids(db, [doc.id for doc, _ in prepared])
             _insert(db, prepared)
-            _add_terms(db, {t for _doc, fields in prepared for text in fields[:4] for t in text.split()})
+            _add_terms(db, _vocabulary(text for _doc, fields in prepared for text in fields[:4]))
             _bump(db)
         return len(prepared)
 
@@ -166,12 +166,15 @@ class SqliteBackend:
         docs = list(docs)
         db = self._db()
         n = 0
+        compounds: set[str] = set()
         with _transaction(db):
             _create(db, with_meta=False)
             for table in ("words", "grams"):  # merge once at the end instead of while loading
                 db.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('automerge', 0)")
             for batch in _batches(_analyzed(docs, self.workers), 200):
                 _insert(db, batch)
+                compounds.update(t for _doc, fields in batch for text in fields[:4] if _COMPOUNDS in text
+                                 for t in text.split(_COMPOUNDS, 1)[1].split())
                 n += len(batch)
                 if progress:
                     progress(len(batch))
@@ -181,6 +184,7 @@ class SqliteBackend:
             # The distinct words, read from the word index rather than collected while
             # loading (which cost this process a tenth of the rebuild, its busy part).
             db.execute(f"INSERT INTO terms (term) SELECT term FROM {_vocab_table(db)} ORDER BY term")
+            db.executemany("DELETE FROM terms WHERE term = ?", ((t,) for t in compounds))  # see _vocabulary
             db.execute("INSERT INTO term_grams (term_grams) VALUES ('rebuild')")
             db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (_version(),))
             _bump(db)
@@ -276,19 +280,31 @@ def analyze(doc: IndexDocument) -> tuple[str, ...]:
 
 def analyze_fields(title: str, labels: str, summary: str, body: str) -> tuple[str, ...]:
     """The words of title, labels, summary and body (with the words that PDF spaces
-    split put back whole, see :func:`indexer.segment.words`), each joined by spaces,
-    then the trigram text (:func:`gram_text`) of title + labels.
+    split put back whole and the Latin compounds, :func:`_field_text`), then the trigram text (:func:`gram_text`) of title + labels.
 
     The word and trigram tables keep no copy of this text (FTS5 ``content=''``): a
     document is deleted by analysing its stored fields again, which gives the same
     text as long as the analysis is unchanged (:data:`indexer.segment.ANALYSIS_VERSION`)."""
-    return (
-        " ".join(words(title, joins=True)),
-        " ".join(words(labels, joins=True)),
-        " ".join(words(summary, joins=True)),
-        " ".join(words(body, joins=True)),
-        gram_text(title + " ; " + labels),
-    )
+    return (*map(_field_text, (title, labels, summary, body)), gram_text(title + " ; " + labels))
+
+
+#: Between a field's words and its Latin compounds: FTS5's tokenizer skips the bar
+#: (neither letter nor digit), so it costs no position, and :func:`_vocabulary` stops at it.
+_COMPOUNDS = " | "
+
+
+def _field_text(text: str) -> str:
+    """The words of ``text`` joined by spaces, then its Latin compounds, if any
+    (:func:`indexer.segment.document_words`)."""
+    found, compounds = document_words(text)
+    return " ".join(found) + (_COMPOUNDS + " ".join(compounds) if compounds else "")
+
+
+def _vocabulary(fields: Iterable[str]) -> set[str]:
+    """The words of analysed fields but their Latin compounds: the vocabulary a query
+    word is looked for inside (:func:`_inside_scores`). "plan" inside "actionplan" would
+    find only the entries that have "plan" already, and slowly."""
+    return {t for text in fields for t in text.split(_COMPOUNDS, 1)[0].split()}
 
 
 def _labels(doc: IndexDocument) -> str:
@@ -584,7 +600,11 @@ def _part_scores(db: sqlite3.Connection, part: QueryPart, relaxed: bool) -> dict
         # A two-letter Thai word ("ลา", "ผล") also as the start of longer words (ลาป่วย).
         inside = dict(_word_scores(db, _quote(gram) + "*"))
     else:
-        inside = _inside_scores(db, [gram], _single_words(_slots(part)))
+        # A single word or synonym group: its one-word variants too ("efficiency" finds
+        # ประสิทธิภาพ inside ประสิทธิภาพการทำงาน, as "ประสิทธิภาพ" itself does).
+        slots = _slots(part)
+        variants = _single_words(slots) if len(slots) == 1 else []
+        inside = _inside_scores(db, [gram, *variants], _single_words(slots))
     for rowid, score in inside.items():
         if rowid not in scores:
             scores[rowid] = GRAM_WEIGHT * score

@@ -297,9 +297,12 @@ MAX_LETTERS = 5
 
 
 def spell_letters(word: str) -> str | None:
-    """The Thai spelling-out of ``word`` when it is a Latin acronym of 2 to
-    :data:`MAX_LETTERS` lower-case letters ("kpi" → "เคพีไอ"), else None."""
-    if 2 <= len(word) <= MAX_LETTERS and word.isascii() and word.isalpha() and word.islower():
+    """The Thai spelling-out of ``word`` when it may be a Latin acronym said letter by
+    letter ("kpi" → "เคพีไอ"), else None: 2 or 3 lower-case letters, or up to
+    :data:`MAX_LETTERS` without a vowel ("html"). Longer words with vowels are words
+    ("plan") or acronyms said as words ("swot")."""
+    if (2 <= len(word) <= MAX_LETTERS and word.isascii() and word.isalpha() and word.islower()
+            and (len(word) <= 3 or not any(c in "aeiou" for c in word))):
         return "".join(LETTER_NAMES[c][0] for c in word)
     return None
 

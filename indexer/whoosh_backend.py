@@ -16,6 +16,7 @@ import shutil
 import threading
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import ClassVar
 
 from whoosh import index, query, sorting, writing
@@ -44,14 +45,15 @@ FEATURED_BOOST = 0.5
 
 
 class _Tokenizer(Composable):
-    """Whoosh adapter for a kmrepo token function (``"words"``: Thai words from
-    :func:`indexer.segment.iter_tokens`; ``"trigrams"``: :func:`indexer.ngrams.ngram_tokens`).
+    """Whoosh adapter for a kmrepo token function (``"words"``: the words of a document,
+    :func:`indexer.segment.iter_tokens` with its Latin joins; ``"trigrams"``:
+    :func:`indexer.ngrams.ngram_tokens`).
 
     The function is named rather than held, so the schema Whoosh pickles stays small.
     """
 
     is_morph = False
-    _functions: ClassVar[dict] = {"words": iter_tokens, "trigrams": ngram_tokens}
+    _functions: ClassVar[dict] = {"words": partial(iter_tokens, joins=True), "trigrams": ngram_tokens}
 
     def __init__(self, kind: str):
         self.kind = kind

@@ -10,7 +10,7 @@ from indexer.backend import BACKENDS, IndexDocument, SearchRequest, open_backend
 from indexer.ngrams import ngrams
 from indexer.normalize import normalize
 from indexer.query import parse_query
-from indexer.segment import tokenize, words
+from indexer.segment import document_words, iter_tokens, tokenize, words
 from indexer.snippets import best_snippet, highlight, highlight_terms, hit_html, match_spans, snippet
 from indexer.sqlite_backend import SqliteBackend
 
@@ -46,6 +46,7 @@ def test_acronyms_read_from_every_spelling_of_their_letter_names():
         for name in names:
             assert read_letters(name + "โอ") == letter + "o", name
     assert read_letters("เคพีไอ") == "kpi" and spell_letters("kpi") == "เคพีไอ"
+    assert spell_letters("html") == "เอชทีเอ็มแอล" and spell_letters("plan") is None  # a word, not letters
     assert read_letters("ดี") is None and read_letters("ดีมาก") is None  # one letter; not all letter names
 
 
@@ -277,9 +278,22 @@ def test_the_fast_indexing_path_gives_the_words_of_the_offset_path():
 
     texts = [p.read_text(encoding="utf-8") for p in sorted(Path(__file__).parent.parent.joinpath("content").rglob("*.md"))]
     texts += ["ประเด็นสาคัญ การดาเนินงาน\nทำงาน ทางาน", "พ.ร.บ.ควบคุมอาคาร ๒๕๒๒ e-GP ต่างๆ ฯลฯ",
-              "ผลการ.อบรม ความ.เสี่ยง การอบรมๆ ความ"]
+              "ผลการ.อบรม ความ.เสี่ยง การอบรมๆ ความ", "KPIs ของ Best Practices (Work Flow) e-bidding ISO 9001"]
     for text in texts:
-        assert words(text) == [t.text for t in tokenize(text)]
+        plain = words(text)
+        assert plain == [t.text for t in tokenize(text)]
+        assert document_words(text)[1] == [t.text for t in iter_tokens(text, joins=True)][len(plain):]
+
+
+def test_english_compounds_and_plurals_are_found_however_written(backend):
+    backend.rebuild([
+        IndexDocument(id="flow", title="ผังงาน", body="ผังกระบวนการงาน (Work Flow) ของงานทะเบียน"),
+        IndexDocument(id="bid", title="วิธีซื้อจ้าง", body="ประกาศเชิญชวนทั่วไป (e-bidding)"),
+        IndexDocument(id="kpi", title="ตัวชี้วัด", body="สรุป KPIs และ Best Practices ของกอง"),
+    ])
+    for q, expected in [("workflow", "flow"), ("ebidding", "bid"), ("e-bidding", "bid"), ("kpi", "kpi"),
+                        ("best practice", "kpi"), ('"best practices"', "kpi")]:
+        assert [h.id for h in backend.search(SearchRequest(q)).hits] == [expected], q
 
 
 def test_words_typed_together_rank_entries_having_them_together_first(backend):

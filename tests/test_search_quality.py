@@ -61,6 +61,23 @@ def test_thai_months_however_written_and_loanwords_however_spelt(client, load, w
     assert _slugs(client, "เฟสบุ๊ค") == ["pr"] and _slugs(client, "Facebook") == ["pr"]
 
 
+def test_english_words_however_written_plural_apart_or_hyphenated(client, load, write_entry):
+    # As the real plans write them: "ผังกระบวนการงาน (Work Flow)" (dla-2562.txt), "Web board"
+    # (banmai-municipality.txt), "Infographics", "KPIs".
+    write_entry("flow", "ผังกระบวนการงาน (Work Flow) ของงานทะเบียน", title="ขั้นตอนงานทะเบียน")
+    write_entry("bid", "ประกาศเชิญชวนทั่วไป (e-bidding) วงเงินเกิน ๕ แสนบาท", title="วิธีซื้อจ้าง")
+    write_entry("kpi", "สรุป KPIs ของแผนและการจัดทำ Infographics เผยแพร่", title="ตัวชี้วัดของแผน")
+    write_entry("web", "ตอบคำถามผ่าน webboard ของเทศบาล", title="ช่องทางถามตอบ")
+    load(write_entry.folder)
+    hit = search(client, "workflow")["results"][0]
+    assert hit["slug"] == "flow" and "<mark>Work</mark> <mark>Flow</mark>" in hit["snippet"]
+    assert _slugs(client, "ebidding") == ["bid"]
+    for q in ("KPI", "kpis", "infographic", "เคพีไอ"):
+        assert _slugs(client, q) == ["kpi"], q
+    assert "<mark>KPIs</mark>" in search(client, "KPI")["results"][0]["snippet"]
+    assert _slugs(client, "web board") == ["web"]  # the other way round: a synonym in the file
+
+
 def test_abbreviations_and_synonyms(client, load, write_entry):
     write_entry("act", "ตามพระราชบัญญัติควบคุมอาคาร พ.ศ. ๒๕๒๒", title="สรุปกฎหมายอาคาร")
     write_entry("tambon", "องค์การบริหารส่วนตำบลบ้านใหม่ จัดเวทีประชาคม", title="เวทีประชาคม")
