@@ -333,13 +333,18 @@ def _part_query(part: QueryPart, relaxed: bool, body_grams: bool = True):
         q = _reading_query(toks, part.phrase, False)
         word_query = query.Or([word_query, query.AndNot(q, word_query)])
     alternatives = [word_query]
-    grams = ngrams(part.text)
     gram_fields = list(GRAM_FIELDS) if body_grams else ["title_ng"]
-    if grams and len(grams[0]) >= 3:
-        alternatives.append(query.Or([_phrase(f, grams) for f in gram_fields]))
-    elif len(grams) == 1 and len(grams[0]) == 2 and is_thai(grams[0][0]):
-        # A two-letter Thai word ("ลา", "ผล") inside longer words: trigrams starting with it.
-        alternatives.append(query.Or([query.Prefix(f, grams[0]) for f in gram_fields]))
+    slots = synonyms().query_slots(first)
+    # A single word or synonym group: its one-word variants too inside longer words
+    # ("efficiency" finds ประสิทธิภาพ inside มีประสิทธิภาพ), as the SQLite backend does.
+    variants = [v[0] for v in slots[0] if len(v) == 1] if len(slots) == 1 else []
+    for text in dict.fromkeys([part.text, *variants]):
+        grams = ngrams(text)
+        if grams and len(grams[0]) >= 3:
+            alternatives.append(query.Or([_phrase(f, grams) for f in gram_fields]))
+        elif len(grams) == 1 and len(grams[0]) == 2 and is_thai(grams[0][0]):
+            # A two-letter Thai word ("ลา", "ผล") inside longer words: trigrams starting with it.
+            alternatives.append(query.Or([query.Prefix(f, grams[0]) for f in gram_fields]))
     return query.Or(alternatives)
 
 

@@ -285,6 +285,14 @@ def test_the_fast_indexing_path_gives_the_words_of_the_offset_path():
         assert document_words(text)[1] == [t.text for t in iter_tokens(text, joins=True)][len(plain):]
 
 
+def test_an_english_word_finds_its_thai_synonym_inside_longer_words(backend):
+    # "มีประสิทธิภาพ" is one dictionary word: a search for "ประสิทธิภาพ" finds it inside
+    # that word, and "efficiency" (its synonym) must too.
+    backend.rebuild([IndexDocument(id="good", title="การบริหารงาน", body="บริหารงานอย่างมีประสิทธิภาพ")])
+    for q in ("ประสิทธิภาพ", "efficiency"):
+        assert [h.id for h in backend.search(SearchRequest(q)).hits] == ["good"], q
+
+
 def test_english_compounds_and_plurals_are_found_however_written(backend):
     backend.rebuild([
         IndexDocument(id="flow", title="ผังงาน", body="ผังกระบวนการงาน (Work Flow) ของงานทะเบียน"),
