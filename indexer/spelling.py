@@ -26,12 +26,15 @@ _THAI_LETTERS = "".join(chr(c) for c in range(0x0E01, 0x0E4F))
 
 def edits1(word: str) -> set[str]:
     """Every string one edit away from ``word`` (a deleted, swapped, replaced or
-    inserted Thai character): Norvig's candidates, as in PyThaiNLP's checker."""
+    inserted Thai character): Norvig's candidates, as in PyThaiNLP's checker; and, as
+    one edit too, a silent consonant deleted with its THANTHAKHAT ("ทรัพยากรณ์" →
+    "ทรัพยากร"), which writers add or drop as a unit."""
     splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
     return ({a + b[1:] for a, b in splits if b}
             | {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
             | {a + c + b[1:] for a, b in splits if b for c in _THAI_LETTERS}
-            | {a + c + b for a, b in splits for c in _THAI_LETTERS})
+            | {a + c + b for a, b in splits for c in _THAI_LETTERS}
+            | {a + b[2:] for a, b in splits if b[1:2] == "\u0e4c"})
 
 
 class Speller:

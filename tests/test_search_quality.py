@@ -173,6 +173,14 @@ def test_did_you_mean_mends_a_misspelt_word_inside_a_longer_query(client, load, 
     assert data["corrected_query"] is None and data["suggestion"] is None and data["relaxed"]
 
 
+def test_did_you_mean_drops_a_silent_letter_typed_with_its_thanthakhat(client, load, write_entry):
+    # "ทรัพยากรณ์" (after พยากรณ์) for ทรัพยากร: ณ and ์ go together, one slip, not two.
+    write_entry("hr", "แผนพัฒนาทรัพยากรบุคคลประจำปี", title="แผนพัฒนาบุคลากร")
+    load(write_entry.folder)
+    data = search(client, "ทรัพยากรณ์บุคคล")
+    assert data["corrected_query"] == "ทรัพยากรบุคคล" and [r["slug"] for r in data["results"]] == ["hr"]
+
+
 def test_suggestions_while_typing(client, auth, load, write_entry):
     write_entry("a", "เนื้อหา", title="คู่มือการลาป่วย ลาพักผ่อน")
     write_entry("b", "เนื้อหา", title="คู่มือภายในกองคลัง", visibility="internal", tags="[คู่มือภายใน]")
