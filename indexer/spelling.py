@@ -19,6 +19,9 @@ MAX_WHOLE_CHUNK = 10
 #: Two-edit corrections (PyThaiNLP's checker) take about 0.1 s per character, so
 #: only fragments up to this long get them; longer ones get one-edit corrections.
 MAX_TWO_EDITS = 6
+#: A known word this short inside a query that found nothing may be a fragment of a
+#: misspelt one (:meth:`Speller._glued`).
+MAX_FRAGMENT = 2
 _THAI_CHUNK = re.compile(r"[\u0e01-\u0e4e]+")
 _TYPED_CHUNK = re.compile(r"[^\s\"]+")
 _THAI_LETTERS = "".join(chr(c) for c in range(0x0E01, 0x0E4F))
@@ -104,7 +107,26 @@ class Speller:
             del out[len(out) - nb:]
             out.append(fixed)
             i += 1 + na
-        return "".join(out)
+        fixed = "".join(out)
+        return fixed if fixed != chunk else self._glued(pieces)
+
+    def _glued(self, pieces: list[str]) -> str:
+        """``pieces`` (all indexed words) joined, with one misspelt word mended that the
+        segmenter cut into short words the index also has ("อำนาย" → "อำ" + "นาย"):
+        the first run of a piece of at most :data:`MAX_FRAGMENT` characters with up to
+        two pieces before and one after it (widest first) that is no dictionary word
+        but one edit from an indexed word ("คุณอำนาย" → "คุณอำนวย")."""
+        dictionary = segmenter().dictionary
+        for i, piece in enumerate(pieces):
+            if len(piece) > MAX_FRAGMENT:
+                continue
+            for nb, na in ((2, 1), (2, 0), (1, 1), (1, 0), (0, 1)):
+                if nb > i or i + na >= len(pieces):
+                    continue
+                run = "".join(pieces[i - nb : i + 1 + na])
+                if run not in dictionary and (fixed := self._nearest(run)):
+                    return "".join(pieces[: i - nb]) + fixed + "".join(pieces[i + 1 + na :])
+        return "".join(pieces)
 
     def suggest(self, text: str, two_edits: bool = True) -> str | None:
         """The query with misspelt Thai words corrected, or None if nothing changed.

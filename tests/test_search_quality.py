@@ -173,6 +173,16 @@ def test_did_you_mean_mends_a_misspelt_word_inside_a_longer_query(client, load, 
     assert data["corrected_query"] is None and data["suggestion"] is None and data["relaxed"]
 
 
+def test_did_you_mean_mends_a_misspelt_word_cut_into_words_the_index_has(client, load, write_entry):
+    # "คุณอำนาย" segments as คุณ + อำ + นาย, all indexed here: no piece looks misspelt.
+    write_entry("role", "คุณอำนวยช่วยอำนวยความสะดวกในวงแลกเปลี่ยนเรียนรู้", title="บทบาทคุณอำนวย")
+    write_entry("pdf", "คุณ นาย สมชาย ตรวจทานคำที่มีสระอำ", title="นำเข้าเอกสาร")
+    write_entry("desk", "จุดบริการเพื่อความสะดวกของประชาชน", title="จุดบริการ")
+    load(write_entry.folder)
+    data = search(client, "คุณอำนายความสะดวก")
+    assert data["corrected_query"] == "คุณอำนวยความสะดวก" and data["results"][0]["slug"] == "role"
+
+
 def test_did_you_mean_drops_a_silent_letter_typed_with_its_thanthakhat(client, load, write_entry):
     # "ทรัพยากรณ์" (after พยากรณ์) for ทรัพยากร: ณ and ์ go together, one slip, not two.
     write_entry("hr", "แผนพัฒนาทรัพยากรบุคคลประจำปี", title="แผนพัฒนาบุคลากร")
