@@ -14,9 +14,10 @@ from collections.abc import Iterable
 from functools import lru_cache
 from html import escape
 
+from .ngrams import is_thai
 from .normalize import Normalized, normalize, normalize_text
 from .query import ParsedQuery
-from .segment import iter_tokens, readings, words
+from .segment import iter_tokens, readings, segmenter, stem_of, words
 from .vocabulary import synonyms
 
 ELLIPSIS = "…"
@@ -30,26 +31,35 @@ def match_spans(text: str, terms: Iterable[str], substrings: Iterable[str] = ())
     ``terms`` are normalised words (as :func:`indexer.segment.words` makes them) matched
     against whole words of ``text``, or two words in a row that spell one ("ระยะ" +
     "เวลา" where a PDF table wrapped "ระยะเวลา" onto two lines, which searches find
-    through :func:`indexer.segment.splits`); ``substrings`` are normalised strings
-    matched anywhere in the normalised text (spaces inside them must match exactly).
+    through :func:`indexer.segment.splits`); a term of several words separated by
+    spaces matches those words in a row ("ถาม ตอบ" in "ถาม–ตอบ"). ``substrings`` are
+    normalised strings matched anywhere in the normalised text (spaces inside them
+    must match exactly).
 
     When ``terms`` hold a word that is not a stop word, a stop word of PyThaiNLP's list
     ("การ", "ใน", "วัน") is marked only next to another mark, as in "ใน<การฝึกอบรม>"
     or "ภายใน ๑๕ วัน": on its own it would be marked all over the snippet.
     """
     terms = set(terms)
+    runs: dict[str, list[tuple[str, ...]]] = {}
+    for term in [t for t in terms if " " in t]:
+        terms.discard(term)
+        run = tuple(term.split())
+        runs.setdefault(run[0], []).append(run)
     spans: list[tuple[int, int]] = []
-    if terms:
+    if terms or runs:
         stop = _stop_words()
-        content = any(t not in stop for t in terms)
+        content = any(t not in stop for t in terms) or bool(runs)
         found: list[tuple[int, int, int, bool]] = []  # (first token, start, end, weak)
-        prev = None
-        for i, t in enumerate(iter_tokens(text)):
+        toks = list(iter_tokens(text))
+        for i, t in enumerate(toks):
             if t.text in terms:
                 found.append((i, t.start, t.end, content and t.text in stop))
-            elif prev is not None and prev.text + t.text in terms:
-                found.append((i - 1, prev.start, t.end, False))
-            prev = t
+            elif i and toks[i - 1].text + t.text in terms:
+                found.append((i - 1, toks[i - 1].start, t.end, False))
+            for run in runs.get(t.text, ()):
+                if tuple(x.text for x in toks[i : i + len(run)]) == run:
+                    found.append((i, t.start, toks[i + len(run) - 1].end, False))
         spans.extend((s, e) for _i, s, e, _w in _anchored(found))
     subs = [s for s in set(substrings) if len(s) >= 3]
     if subs:
@@ -219,7 +229,12 @@ def highlight_terms(parsed: ParsedQuery) -> tuple[set[str], set[str]]:
     synonyms, and, as substrings (for matches inside longer words), each required part
     as typed (normalised) and each synonym variant but stop words (a lone "การ" or
     "ใน" would be marked inside every word holding it, as in ราชการ). The words of
-    optional parts (question words) are terms too, never substrings."""
+    optional parts (question words) are terms too, never substrings.
+
+    A synonym variant of several words is a term of those words in a row and a
+    substring written as in the text (:func:`_surface`), but its words alone are not
+    terms: they are not what was asked for ("workflow" marks ผังกระบวนการงาน and
+    Work Flow, not every งาน)."""
     terms: set[str] = set()
     subs: set[str] = set()
     stop = _stop_words()
@@ -230,12 +245,32 @@ def highlight_terms(parsed: ParsedQuery) -> tuple[set[str], set[str]]:
             terms.update(reading)
             for slot in synonyms().expand(reading):
                 for variant in slot:
+                    if len(variant) > 1:
+                        terms.add(" ".join(variant))
+                        subs.add(_surface(variant))
+                        continue
                     terms.update(variant)
-                    if not (len(variant) == 1 and variant[0] in stop):  # "การ" inside every ราชการ
-                        subs.add("".join(variant))
+                    if variant[0] not in stop:  # "การ" inside every ราชการ
+                        subs.add(variant[0])
     for part in parsed.optional:
         terms.update(words(part.text))
     return terms, subs
+
+
+def _surface(variant: tuple[str, ...]) -> str:
+    """A multi-word variant as normalised text writes it: Thai words together, Latin
+    words and numbers apart, without the word :func:`indexer.segment.words` adds after
+    a การ/ความ noun (("การ", "จัดการ", "ความรู้", "รู้") is "การจัดการความรู้")."""
+    dictionary = segmenter().dictionary
+    out, prev = "", ""
+    for word in variant:
+        if prev and stem_of(prev, dictionary) == word:
+            prev = ""
+            continue
+        if out and not is_thai(out[-1]) and not is_thai(word[0]):
+            out += " "
+        out, prev = out + word, word
+    return out
 
 
 def hit_html(title: str, body: str, summary: str, terms: set[str], substrings: set[str],

@@ -422,6 +422,13 @@ def test_a_stop_word_of_a_query_is_never_marked_inside_another_word():
     assert "ตาม<mark>ระเบียบ</mark>กระทรวง" in best_snippet(body, terms, subs)
 
 
+def test_a_synonym_of_several_words_is_marked_only_where_they_stand_together():
+    terms, subs = highlight_terms(parse_query("FAQ"))  # = ถาม-ตอบ = ถามตอบ = ถาม ตอบ
+    assert highlight("ถาม–ตอบ งานพัสดุ", match_spans("ถาม–ตอบ งานพัสดุ", terms, subs)) == "<mark>ถาม–ตอบ</mark> งานพัสดุ"
+    text = "ถาม ซื้อวัสดุได้ไหม ตอบ ได้ ตามวิธีเฉพาะเจาะจง"
+    assert "<mark>" not in highlight(text, match_spans(text, terms, subs))
+
+
 def test_stop_words_of_a_query_are_marked_only_beside_its_other_words():
     terms = set(words("ค่าใช้จ่ายในการฝึกอบรม"))
     text = "การแนบไฟล์และการประกาศผล ตามค่าใช้จ่ายในการฝึกอบรม"
