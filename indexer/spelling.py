@@ -111,8 +111,9 @@ class Speller:
         return fixed if fixed != chunk else self._glued(pieces)
 
     def _glued(self, pieces: list[str]) -> str:
-        """``pieces`` (all indexed words) joined, with one misspelt word mended that the
-        segmenter cut into short words the index also has ("อำนาย" → "อำ" + "นาย"):
+        """``pieces`` (the chunk as cut, where no unknown piece could be mended) joined,
+        with one misspelt word mended that the segmenter cut into short words the index
+        has ("อำนาย" → "อำ" + "นาย", so no piece looks misspelt):
         the first run of a piece of at most :data:`MAX_FRAGMENT` characters with up to
         two pieces before and one after it (widest first) that is no dictionary word
         but one edit from an indexed word ("คุณอำนาย" → "คุณอำนวย")."""
