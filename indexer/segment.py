@@ -160,7 +160,8 @@ def iter_tokens(text: str, joins: bool = False) -> Iterable[Token]:
     pos = 0
     runs: list[tuple[int, int]] = []
     for m in _WORD_RE.finditer(ntext):
-        runs.append(m.span())
+        if joins:
+            runs.append(m.span())
         if m.lastgroup == "other":
             s, e = norm.source_span(m.start(), m.end())
             yield Token(latin_stem(m.group()), s, e, pos)
@@ -249,28 +250,22 @@ _THAI_DOTS_RE = re.compile(r"(?<=[\u0e01-\u0e4f])\.+")
 _RUN_RE = re.compile(r"(?P<thai>[\u0e01-\u0e4f]+)|(?P<other>[^\W\d_\u0e00-\u0e7f]+|\d+)")
 
 
-def words(text: str, joins: bool = False) -> list[str]:
+def words(text: str) -> list[str]:
     """Return just the normalised words of ``text``: the ``text`` of each token of
-    :func:`tokenize`, computed without offsets; with ``joins``, those of
-    :func:`document_words` one after the other.
+    :func:`tokenize`, computed without offsets.
 
     This is the indexing path: normalisation with ``str`` methods, and every Thai run
     of the text segmented in one call (runs joined by line breaks, which the segmenter
     never crosses), so it runs several times faster than :func:`tokenize`.
-
-    ``joins`` (for documents, not queries): where a single space splits a dictionary
-    word in two, as table wrapping in PDF files does ("องค์ ความรู้"), the whole word
-    is added after its second half, so a search for "องค์ความรู้" finds it while both
-    halves stay searchable; and the :func:`latin_joins` are added at the end.
     """
-    found, joined = document_words(text) if joins else _words(text, False)
-    return found + joined
+    return _words(text, False)[0]
 
 
 def document_words(text: str) -> tuple[list[str], list[str]]:
-    """``(words, compounds)`` of a document's ``text``: its :func:`words`, with each
-    dictionary word that a single space split in two also whole after its second half
-    (table wrapping in PDF files: "องค์ ความรู้"), and the words of its
+    """``(words, compounds)`` of a document's ``text``: its :func:`words`, where a single
+    space splits a dictionary word in two, as table wrapping in PDF files does
+    ("องค์ ความรู้"), with the whole word also after its second half (a search for
+    "องค์ความรู้" finds it while both halves stay searchable); and the words of its
     :func:`latin_joins`, which backends index after all the others (where they break no
     phrase) and leave out of the vocabulary they expand query words into."""
     return _words(text, True)
