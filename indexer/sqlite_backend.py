@@ -40,7 +40,7 @@ from .normalize import normalize_text
 from .query import ParsedQuery, QueryPart, can_relax, parse_query, split_compounds
 from .segment import ANALYSIS_VERSION, document_words, readings, segmenter, words
 from .snippets import highlight_terms, hit_html
-from .vocabulary import fingerprint, open_ended, synonyms
+from .vocabulary import fingerprint, inside_variants, open_ended, synonyms
 
 #: Bump when the schema or the analysis changes: an older index is then rebuilt.
 SCHEMA_VERSION = "5"
@@ -173,8 +173,8 @@ class SqliteBackend:
                 db.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('automerge', 0)")
             for batch in _batches(_analyzed(docs, self.workers), 200):
                 _insert(db, batch)
-                compounds.update(t for _doc, fields in batch for text in fields[:4] if _COMPOUNDS in text
-                                 for t in text.split(_COMPOUNDS, 1)[1].split())
+                compounds.update(t for _doc, fields in batch for text in fields[:4]
+                                 for t in _field_parts(text)[1].split())
                 n += len(batch)
                 if progress:
                     progress(len(batch))
@@ -280,7 +280,8 @@ def analyze(doc: IndexDocument) -> tuple[str, ...]:
 
 def analyze_fields(title: str, labels: str, summary: str, body: str) -> tuple[str, ...]:
     """The words of title, labels, summary and body (with the words that PDF spaces
-    split put back whole and the Latin compounds, :func:`_field_text`), then the trigram text (:func:`gram_text`) of title + labels.
+    split put back whole and the Latin compounds, :func:`_field_text`), then the
+    trigram text (:func:`gram_text`) of title + labels.
 
     The word and trigram tables keep no copy of this text (FTS5 ``content=''``): a
     document is deleted by analysing its stored fields again, which gives the same
@@ -289,7 +290,7 @@ def analyze_fields(title: str, labels: str, summary: str, body: str) -> tuple[st
 
 
 #: Between a field's words and its Latin compounds: FTS5's tokenizer skips the bar
-#: (neither letter nor digit), so it costs no position, and :func:`_vocabulary` stops at it.
+#: (neither letter nor digit), so it costs no position (:func:`_field_parts` splits there).
 _COMPOUNDS = " | "
 
 
@@ -300,11 +301,18 @@ def _field_text(text: str) -> str:
     return " ".join(found) + (_COMPOUNDS + " ".join(compounds) if compounds else "")
 
 
+def _field_parts(text: str) -> tuple[str, str]:
+    """``(words, compounds)`` of an analysed field (:func:`_field_text`), each as
+    space-separated words."""
+    found, _, compounds = text.partition(_COMPOUNDS)
+    return found, compounds
+
+
 def _vocabulary(fields: Iterable[str]) -> set[str]:
     """The words of analysed fields but their Latin compounds: the vocabulary a query
     word is looked for inside (:func:`_inside_scores`). "plan" inside "actionplan" would
     find only the entries that have "plan" already, and slowly."""
-    return {t for text in fields for t in text.split(_COMPOUNDS, 1)[0].split()}
+    return {t for text in fields for t in _field_parts(text)[0].split()}
 
 
 def _labels(doc: IndexDocument) -> str:
@@ -600,11 +608,8 @@ def _part_scores(db: sqlite3.Connection, part: QueryPart, relaxed: bool) -> dict
         # A two-letter Thai word ("ลา", "ผล") also as the start of longer words (ลาป่วย).
         inside = dict(_word_scores(db, _quote(gram) + "*"))
     else:
-        # A single word or synonym group: its one-word variants too ("efficiency" finds
-        # ประสิทธิภาพ inside ประสิทธิภาพการทำงาน, as "ประสิทธิภาพ" itself does).
         slots = _slots(part)
-        variants = _single_words(slots) if len(slots) == 1 else []
-        inside = _inside_scores(db, [gram, *variants], _single_words(slots))
+        inside = _inside_scores(db, [gram, *inside_variants(slots)], _single_words(slots))
     for rowid, score in inside.items():
         if rowid not in scores:
             scores[rowid] = GRAM_WEIGHT * score

@@ -278,6 +278,14 @@ def open_ended(slot: tuple[tuple[str, ...], ...], variant: tuple[str, ...]) -> b
             and variant[0] + variant[1] == slot[0][0])
 
 
+def inside_variants(slots: list[tuple[tuple[str, ...], ...]]) -> list[str]:
+    """The one-word variants of a query chunk that fills a single slot (a word or a
+    synonym group), which backends also look for inside longer words, as they do the
+    chunk as typed: "efficiency" finds ประสิทธิภาพ inside มีประสิทธิภาพ. Empty for a
+    chunk of several slots, whose words are found inside longer words one by one."""
+    return [v[0] for v in slots[0] if len(v) == 1] if len(slots) == 1 else []
+
+
 #: Thai names of the Latin letters, as Thai writes acronyms out ("เคพีไอ" for KPI, "ไอที"
 #: for IT): the first name of each letter is how kmrepo spells one out, the others are
 #: read too (Royal Institute spellings and the common ones).

@@ -30,7 +30,7 @@ from .ngrams import is_thai, ngram_tokens, ngrams
 from .query import ParsedQuery, QueryPart, can_relax, parse_query, split_compounds
 from .segment import ANALYSIS_VERSION, Token, iter_tokens, readings, words
 from .snippets import highlight_terms, hit_html
-from .vocabulary import fingerprint, synonyms
+from .vocabulary import fingerprint, inside_variants, synonyms
 
 #: Bump when the schema or the analysis changes: an older index is then rebuilt.
 SCHEMA_VERSION = "7"
@@ -321,7 +321,8 @@ def _part_query(part: QueryPart, relaxed: bool, body_grams: bool = True):
     """The query for one typed chunk: whole words of any of its readings
     (:func:`~indexer.segment.readings`; all the words, or a phrase), each word or
     abbreviation also as any of its synonyms (:mod:`indexer.vocabulary`), or the chunk
-    as a substring through the trigram fields (the title's only, unless ``body_grams``)."""
+    (and its :func:`~indexer.vocabulary.inside_variants`) as a substring through the
+    trigram fields (the title's only, unless ``body_grams``)."""
     first, *others = readings(part.text)
     if not first:
         return None
@@ -334,11 +335,7 @@ def _part_query(part: QueryPart, relaxed: bool, body_grams: bool = True):
         word_query = query.Or([word_query, query.AndNot(q, word_query)])
     alternatives = [word_query]
     gram_fields = list(GRAM_FIELDS) if body_grams else ["title_ng"]
-    slots = synonyms().query_slots(first)
-    # A single word or synonym group: its one-word variants too inside longer words
-    # ("efficiency" finds ประสิทธิภาพ inside มีประสิทธิภาพ), as the SQLite backend does.
-    variants = [v[0] for v in slots[0] if len(v) == 1] if len(slots) == 1 else []
-    for text in dict.fromkeys([part.text, *variants]):
+    for text in dict.fromkeys([part.text, *inside_variants(synonyms().query_slots(first))]):
         grams = ngrams(text)
         if grams and len(grams[0]) >= 3:
             alternatives.append(query.Or([_phrase(f, grams) for f in gram_fields]))
