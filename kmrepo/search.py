@@ -75,7 +75,7 @@ def search_data(args: Mapping[str, str], user=None, default_limit: int | None = 
         if found is not None and found.total and not found.relaxed:
             res, corrected = found, sure
         else:
-            suggestion = did_you_mean(text, filters)
+            suggestion = did_you_mean(text, filters, tried=sure)
     session = db.session()
     slugs = [h.id for h in res.hits]
     entries = {e.slug: e for e in session.scalars(select(Entry).where(Entry.slug.in_(slugs)))} if slugs else {}
@@ -126,12 +126,13 @@ def _speller():
     return cached[1]
 
 
-def did_you_mean(text: str, filters: dict) -> str | None:
+def did_you_mean(text: str, filters: dict, tried: str | None = None) -> str | None:
     """A corrected form of ``text`` (:meth:`indexer.spelling.Speller.suggest` against
     the words of the index) that finds entries with every word under the same
-    ``filters``, or None."""
+    ``filters``, or None. ``tried``: a correction already searched under these filters
+    without finding entries with every word; it is not searched again."""
     suggestion = _speller().suggest(text)
-    if not suggestion or suggestion == text:
+    if not suggestion or suggestion in (text, tried):
         return None
     backend = current_app.extensions["kmrepo.search"]
     found = backend.search(SearchRequest(text=suggestion, filters=filters, limit=1))
