@@ -19,7 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from indexer.backend import BACKENDS, IndexDocument, SearchRequest, open_backend
+from indexer.backend import IndexDocument, SearchRequest
+from indexer.registry import BACKENDS, open_backend
 
 REPO = Path(__file__).resolve().parent.parent
 QUERIES = [
@@ -32,8 +33,8 @@ QUERIES = [
 
 def corpus_documents() -> list[IndexDocument]:
     """Demo entries (plain text of their Markdown) and the KM plans cut into ~700-char chunks."""
-    from kmrepo.loader import parse_file
-    from kmrepo.rendering import plain_text
+    from kmrepo.library.loader import parse_file
+    from kmrepo.library.rendering import plain_text
 
     docs = []
     for path in sorted((REPO / "content").rglob("*.md")):

@@ -18,7 +18,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from indexer.backend import BACKENDS, IndexDocument, SearchRequest, open_backend
+from indexer.backend import IndexDocument, SearchRequest
+from indexer.registry import BACKENDS, open_backend
 from indexer.normalize import normalize_text
 
 from .__main__ import corpus_documents

@@ -4,12 +4,12 @@ kmrepo talks to any search backend through :class:`SearchBackend`: add (insert o
 replace), delete, search, rebuild, count. The database is the source of truth; a backend
 holds only derived data and can be rebuilt from :class:`IndexDocument` values at any time.
 SQLite FTS5 (:mod:`indexer.sqlite_backend`) is the embedded default; Whoosh
-(:mod:`indexer.whoosh_backend`) is the alternative. :func:`open_backend` opens either.
+(:mod:`indexer.whoosh_backend`) is the alternative. :func:`indexer.registry.open_backend`
+opens either.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -130,24 +130,3 @@ class SearchBackend(Protocol):
     @property
     def needs_rebuild(self) -> bool:
         """True when the stored index is missing or from an older schema."""
-
-
-#: Backends :func:`open_backend` knows, by the name used in kmrepo's ``SEARCH_BACKEND``.
-BACKENDS = ("sqlite", "whoosh")
-
-
-def open_backend(kind: str, folder: str) -> SearchBackend:
-    """Open (creating when missing) the ``kind`` backend's index inside ``folder``.
-
-    ``"sqlite"`` (the default: SQLite FTS5, ``<folder>/fts5.sqlite3``) or ``"whoosh"``
-    (``<folder>/whoosh/``). Raises ValueError for another name.
-    """
-    if kind == "sqlite":
-        from .sqlite_backend import SqliteBackend
-
-        return SqliteBackend(os.path.join(folder, "fts5.sqlite3"))
-    if kind == "whoosh":
-        from .whoosh_backend import WhooshBackend
-
-        return WhooshBackend(os.path.join(folder, "whoosh"))
-    raise ValueError(f"unknown search backend {kind!r}; choose one of {', '.join(BACKENDS)}")

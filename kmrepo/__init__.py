@@ -63,9 +63,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from flask_wtf.csrf import CSRFProtect
 
     from indexer import vocabulary
-    from indexer.backend import open_backend
+    from indexer.registry import open_backend
 
-    from . import admin, api, auth, db, entries, kpi, search, web
+    from . import db, web
+    from .accounts import views as accounts_views
+    from .library import views as library_views
+    from .plans import views as plans_views
 
     # The KM team's own vocabulary (see README "Vocabulary"): <instance>/vocabulary/*.txt
     vocab = os.path.join(instance, "vocabulary")
@@ -74,22 +77,21 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     db.upgrade(app)
     _index_ready(app)
+    app.url_map.converters["id"] = web.IdConverter
     web.init_app(app)
-    auth.init_app(app)
+    accounts_views.init_app(app)
     CSRFProtect(app)  # checks the token of every POST: forms and one-button actions alike
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(admin.bp)
-    app.register_blueprint(search.bp)
-    app.register_blueprint(entries.bp)
-    app.register_blueprint(kpi.bp)
-    app.register_blueprint(api.bp)
+    # One blueprint per area; each page beside its JSON twin (docs/architecture.md).
+    for area in (accounts_views, library_views, plans_views):
+        app.register_blueprint(area.bp)
     return app
 
 
 def _index_ready(app: Flask) -> None:
     """Rebuild the search index from the database if it is missing or outdated (a new
     instance, or a kmrepo upgrade that changed the analysis or the vocabulary)."""
-    from . import db, index_sync
+    from . import db
+    from .library import index_sync
 
     with app.app_context():
         started = time.perf_counter()

@@ -1,8 +1,9 @@
-"""The ``kmrepo`` command line: load, reindex, search, serve.
+"""The ``kmrepo`` command line: load, reindex, search, serve, accounts, privacy.
 
 Every command works on the instance folder given by ``$KMREPO_INSTANCE`` (default
-``./instance``). Errors are printed in plain words on standard error; the exit code is
-0 on success, 1 when some input could not be used, 2 for wrong usage.
+``./instance``) and calls the same service functions as the site's pages. Errors are
+printed in plain words on standard error; the exit code is 0 on success, 1 when some
+input could not be used, 2 for wrong usage.
 """
 
 from __future__ import annotations
@@ -19,8 +20,12 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import func, select
 
-from . import access, accounts, audit, create_app, db, index_sync, loader, search
-from .models import Entry, User
+from . import create_app, db
+from .accounts import service as accounts
+from .accounts.models import User
+from .errors import DomainError
+from .library import access, index_sync, loader, search
+from .library.models import Entry
 
 
 def demo_content_path() -> str:
@@ -81,10 +86,10 @@ def load_command(paths):
 def reindex_command():
     """Rebuild the search index from the database (nothing stored is lost)."""
     session = db.session()
-    total = session.scalar(select(func.count(Entry.id)).where(Entry.status == "published")) or 0
+    total = index_sync.searchable_count(session)
     started = time.perf_counter()
     with click.progressbar(length=total, label="กำลังสร้างดัชนี (indexing)", file=sys.stderr, show_pos=True) as bar:
-        n = index_sync.reindex(session, current_app.extensions["kmrepo.search"], progress=bar.update)
+        n = index_sync.reindex(session, index_sync.backend_of(session), progress=bar.update)
     click.echo(f"indexed {n} entries in {time.perf_counter() - started:.1f} s")
 
 
@@ -99,9 +104,7 @@ _TAG = re.compile(r"<[^>]+>")
 @with_appcontext
 def search_command(query, limit, as_json, exact):
     """Search entries as an anonymous visitor would (public entries only)."""
-    data = search.search_data({"q": query, "limit": str(limit), "exact": "1" if exact else ""}, None)
-    for r in data["results"]:
-        r.pop("title_html")
+    data = search.search_data(db.session(), None, {"q": query, "limit": str(limit), "exact": "1" if exact else ""})
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
@@ -156,14 +159,14 @@ def create_admin_command(username, full_name, position, department, password):
     try:
         user = accounts.create_user(db.session(), username, password, full_name=full_name or username,
                                     position=position, department=department, roles={"admin"})
-    except accounts.AccountError as err:
+    except DomainError as err:
         click.echo(f"error: {err}", err=True)
         sys.exit(1)
     click.echo(f"created administrator {user.username}")
 
 
 @cli.command("purge-access-logs")
-@click.option("--older-than", "days", required=True, type=click.IntRange(min=1), metavar="DAYS",
+@click.option("--older-than", "days", required=True, type=click.IntRange(1, 100_000), metavar="DAYS",
               help="Delete access log rows older than this many days.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @with_appcontext
@@ -171,9 +174,5 @@ def purge_access_logs_command(days, yes):
     """Delete old access log rows (the KPI counts only need the current fiscal years)."""
     if not yes:
         click.confirm(f"Delete access logs older than {days} days?", abort=True)
-    session = db.session()
-    n = access.purge_older_than(session, days)
-    audit.record(session, "access_logs_purged", None, username="(command line)",
-                 detail=f"older than {days} days: {n} rows")
-    session.commit()
+    n = access.purge_older_than(db.session(), days)
     click.echo(f"deleted {n} access log rows older than {days} days")

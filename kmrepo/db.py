@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import index_sync
+from .library import index_sync
 
 
 def init_app(app: Flask) -> None:
@@ -48,7 +48,8 @@ def engine() -> Engine:
 def session() -> Session:
     """The session of the current app context (created on first use).
 
-    Committing it also brings the search index up to date (see :mod:`kmrepo.index_sync`).
+    Committing it also brings the search index up to date (see
+    :mod:`kmrepo.library.index_sync`).
     """
     if "db_session" not in g:
         s = current_app.extensions["kmrepo.db"][1]()

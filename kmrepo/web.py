@@ -1,16 +1,30 @@
-"""What every page shares: template filters, security headers, error pages."""
+"""What every page shares: who is signed in, permission checks, pages with their JSON
+twins, template filters, security headers, and errors as pages or JSON.
+
+Services raise :class:`kmrepo.errors.DomainError`; here it becomes an HTTP status with
+the Thai error page (or ``{"error", "status"}`` JSON under ``/api/``).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
+from functools import wraps
+from typing import Any
 
-from flask import Flask, jsonify, render_template, request, url_for
+from flask import Blueprint, Flask, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
+from werkzeug.routing import BaseConverter, ValidationError
 
-from . import policy
-from .models import ENTRY_STATUSES, ENTRY_TYPES, KNOWLEDGE_KINDS, ROLES, VISIBILITIES, utcnow
-from .rendering import render_markdown
+from . import clock
+from .accounts import policy as accounts_policy
+from .accounts.models import ROLES
+from .errors import DomainError
+from .library import policy as library_policy
+from .library.models import ENTRY_STATUSES, ENTRY_TYPES, KNOWLEDGE_KINDS, VISIBILITIES
+from .library.rendering import render_markdown
+from .plans import policy as plans_policy
 from .thai_dates import MONTHS, fiscal_year, format_thai_date, thai_digits
 
 # No inline script or style anywhere: every asset is served from /static.
@@ -31,6 +45,22 @@ ERROR_MESSAGES = {
 }
 
 
+class IdConverter(BaseConverter):
+    """``<id:name>``: a database id, 1 to 2**63 - 1, written in Arabic digits; anything
+    else (a number too large for the database, Thai digits) is simply not found."""
+
+    regex = r"[0-9]{1,19}"
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        if not 0 < number < 2**63:
+            raise ValidationError()
+        return number
+
+    def to_url(self, value: Any) -> str:
+        return str(int(value))
+
+
 def init_app(app: Flask) -> None:
     """Register filters, globals, headers and error handlers on ``app``."""
     app.jinja_env.filters.update(
@@ -44,17 +74,89 @@ def init_app(app: Flask) -> None:
         ENTRY_STATUSES=ENTRY_STATUSES,
         KNOWLEDGE_KINDS=KNOWLEDGE_KINDS,
         VISIBILITIES=VISIBILITIES,
-        current_fiscal_year=lambda: fiscal_year(utcnow()),
+        current_fiscal_year=lambda: fiscal_year(clock.now()),
         url_with=url_with,
         MONTH_NAMES=MONTHS,
         ROLES=ROLES,
-        policy=policy,
+        accounts_policy=accounts_policy,
+        library_policy=library_policy,
+        plans_policy=plans_policy,
     )
-    app.context_processor(lambda: {"user": policy.current_user()})
+    app.context_processor(lambda: {"user": current_user()})
     app.after_request(_security_headers)
     for code in ERROR_MESSAGES:
         app.register_error_handler(code, _error)
     app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(DomainError, _domain_error)
+
+
+def current_user() -> Any | None:
+    """The signed-in user of this request, or None (anonymous)."""
+    from flask_login import current_user as proxy
+
+    user = proxy._get_current_object()
+    return user if accounts_policy.is_signed_in(user) else None
+
+
+def is_api() -> bool:
+    """True when this request is for a JSON twin (``/api/…``)."""
+    return request.path.startswith("/api/")
+
+
+def unauthorized():
+    """The answer to an anonymous visitor on a page for accounts: 401 JSON under /api/,
+    else a redirect to the sign-in page that comes back here."""
+    if is_api():
+        return error_response(401, ERROR_MESSAGES[401])
+    flash("กรุณาลงชื่อเข้าใช้ก่อน", "info")
+    return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+
+
+def require(check: Callable[[Any], bool]):
+    """View decorator: :func:`unauthorized` for anonymous visitors, 403 for users
+    ``check(user)`` refuses (``check`` is a policy function of an area)."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            user = current_user()
+            if user is None:
+                return unauthorized()
+            if not check(user):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+def page(bp: Blueprint, rule: str, api_rule: str, template: str, *, check: Callable[[Any], bool] | None = None,
+         context: Callable[[], dict] | None = None):
+    """Register a data function as an HTML page and its JSON twin (Datasette's rule:
+    the page is a view of the data, never the only way to reach it).
+
+    The decorated function reads the request, calls one service function and returns
+    its data (JSON-ready). ``rule`` renders ``template`` with ``data=`` that data (and
+    ``context()``'s extra names, such as an empty form); ``api_rule`` returns it as
+    JSON. Endpoints are ``<blueprint>.<name>`` and ``<blueprint>.api_<name>``. With
+    ``check`` (a policy function) both require a signed-in user it accepts."""
+
+    def decorate(fn):
+        def html_view(**kwargs):
+            return render_template(template, data=fn(**kwargs), **(context() if context else {}))
+
+        def json_view(**kwargs):
+            return jsonify(fn(**kwargs))
+
+        html_view.__doc__ = json_view.__doc__ = fn.__doc__
+        if check is not None:
+            html_view, json_view = require(check)(html_view), require(check)(json_view)
+        bp.add_url_rule(rule, fn.__name__, html_view)
+        bp.add_url_rule(api_rule, f"api_{fn.__name__}", json_view)
+        return fn
+
+    return decorate
 
 
 def url_with(**changes) -> str:
@@ -66,6 +168,13 @@ def url_with(**changes) -> str:
     params.update({k: str(v) for k, v in changes.items()})
     params = {k: v for k, v in params.items() if v not in ("", "None", "1" if k == "page" else None)}
     return url_for(request.endpoint, **(request.view_args or {}), **params)
+
+
+def int_arg(name: str, default: int = 1) -> int:
+    """A whole-number query parameter (Arabic digits), or ``default`` when it is
+    missing or not one."""
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 10 else default
 
 
 def _thai_date(value, short: bool = False, with_time: bool = False) -> str:
@@ -91,7 +200,7 @@ def _security_headers(response):
 def error_response(code: int, message: str):
     """An error as the caller expects it: ``{"error", "status"}`` JSON under /api/,
     the Thai error page elsewhere."""
-    if request.path.startswith("/api/"):
+    if is_api():
         return jsonify(error=message, status=code), code
     return render_template("error.html", code=code, message=message), code
 
@@ -99,6 +208,10 @@ def error_response(code: int, message: str):
 def _error(exc):
     code = getattr(exc, "code", 500) or 500
     return error_response(code, ERROR_MESSAGES.get(code, ERROR_MESSAGES[500]))
+
+
+def _domain_error(exc: DomainError):
+    return error_response(exc.status, exc.thai)
 
 
 def _csrf_error(_exc):

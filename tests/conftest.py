@@ -10,7 +10,7 @@ import pytest
 
 from kmrepo import create_app
 from kmrepo.db import session as db_session
-from kmrepo.loader import load_paths
+from kmrepo.library.loader import load_paths
 
 REPO = Path(__file__).resolve().parent.parent
 KM_PLANS = REPO.parent / "shared" / "km-plans"
@@ -19,7 +19,7 @@ KM_PLANS = REPO.parent / "shared" / "km-plans"
 @pytest.fixture(autouse=True)
 def _cheap_password_hashing(monkeypatch):
     """scrypt costs ~0.1 s a hash by design; tests hash hundreds of passwords."""
-    monkeypatch.setattr("kmrepo.models.PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
+    monkeypatch.setattr("kmrepo.accounts.models.PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
 
 
 @pytest.fixture
@@ -111,7 +111,7 @@ ROLE_ACCOUNTS = {
 def users(app):
     """Accounts named after their role (``reader``, ``contributor``, ``supervisor``,
     ``km_team``, ``cko``, ``admin``), all in กองคลัง, password :data:`PASSWORD`."""
-    from kmrepo.accounts import create_user
+    from kmrepo.accounts.service import create_user
 
     with app.app_context():
         for name, roles in ROLE_ACCOUNTS.items():

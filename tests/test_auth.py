@@ -7,7 +7,9 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from kmrepo.db import session as db_session
-from kmrepo.models import AccessLog, AuditEvent, utcnow
+from kmrepo.accounts.models import AuditEvent
+from kmrepo.clock import now as utcnow
+from kmrepo.library.models import AccessLog
 
 from .conftest import PASSWORD, AuthActions, csrf_token
 

@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from indexer.backend import BACKENDS
+from indexer.registry import BACKENDS
 
 from .conftest import search
 
@@ -39,7 +39,7 @@ def test_reindex_rebuilds_a_lost_index_from_the_database(app, runner, client, wr
     write_entry("a", "คู่มือการลาพักผ่อน")
     runner.invoke(args=["load", str(write_entry.folder)])
     shutil.rmtree(app.config["INDEX_DIR"])
-    from indexer.backend import open_backend
+    from indexer.registry import open_backend
 
     app.extensions["kmrepo.search"] = open_backend(app.config["SEARCH_BACKEND"], app.config["INDEX_DIR"])
     assert search(client, "ลาพักผ่อน")["total"] == 0

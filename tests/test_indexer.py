@@ -6,7 +6,8 @@ import unicodedata
 
 import pytest
 
-from indexer.backend import BACKENDS, IndexDocument, SearchRequest, open_backend
+from indexer.backend import IndexDocument, SearchRequest
+from indexer.registry import BACKENDS, open_backend
 from indexer.ngrams import ngrams
 from indexer.normalize import normalize
 from indexer.query import parse_query

@@ -3,8 +3,8 @@
 from sqlalchemy import func, select
 
 from kmrepo.db import session as db_session
-from kmrepo.loader import text_to_markdown
-from kmrepo.models import Entry, KnowledgeItem
+from kmrepo.library.loader import text_to_markdown
+from kmrepo.library.models import Entry, KnowledgeItem
 
 from .conftest import search
 

@@ -11,9 +11,10 @@ import io
 import pytest
 from sqlalchemy import select
 
-from kmrepo import editing
+from kmrepo.library import service as editing
 from kmrepo.db import session as db_session
-from kmrepo.models import Entry, User
+from kmrepo.accounts.models import User
+from kmrepo.library.models import Entry
 
 ROLES = ["anonymous", "reader", "contributor", "supervisor", "km_team", "cko", "admin"]
 EVERYONE = set(ROLES)

@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from kmrepo.db import session as db_session
-from kmrepo.models import Attachment, AuditEvent
-from kmrepo.rendering import ALLOWED_ATTRIBUTES, ALLOWED_PROTOCOLS, ALLOWED_TAGS, render_markdown
+from kmrepo.accounts.models import AuditEvent
+from kmrepo.library.models import Attachment
+from kmrepo.library.rendering import ALLOWED_ATTRIBUTES, ALLOWED_PROTOCOLS, ALLOWED_TAGS, render_markdown
 
 PAYLOADS = [
     line for line in Path(__file__).with_name("xss_payloads.txt").read_text(encoding="utf-8").splitlines()

@@ -5,7 +5,7 @@ import re
 from sqlalchemy import func, select
 
 from kmrepo.db import session as db_session
-from kmrepo.models import AccessLog
+from kmrepo.library.models import AccessLog
 
 from .conftest import search
 

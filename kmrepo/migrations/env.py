@@ -4,10 +4,10 @@
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from kmrepo.models import Base
+from kmrepo.base import all_models
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = all_models().metadata
 
 
 def run_migrations_offline() -> None:

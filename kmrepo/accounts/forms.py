@@ -1,0 +1,44 @@
+"""The accounts area's web forms (Flask-WTF: every form carries a CSRF token). Messages are Thai."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, PasswordField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from .models import ROLES
+
+REQUIRED = "กรุณากรอกข้อมูลช่องนี้"
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A multiple choice shown as a list of check boxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class LoginForm(FlaskForm):
+    username = StringField("ชื่อผู้ใช้", validators=[DataRequired(REQUIRED), Length(max=64)])
+    password = PasswordField("รหัสผ่าน", validators=[DataRequired(REQUIRED), Length(max=200)])
+    next = HiddenField()
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField("รหัสผ่านปัจจุบัน", validators=[DataRequired(REQUIRED)])
+    new = PasswordField("รหัสผ่านใหม่", validators=[DataRequired(REQUIRED), Length(max=200)])
+    confirm = PasswordField(
+        "ยืนยันรหัสผ่านใหม่", validators=[DataRequired(REQUIRED), EqualTo("new", "รหัสผ่านใหม่ทั้งสองช่องไม่ตรงกัน")]
+    )
+
+
+class UserForm(FlaskForm):
+    """Create (with ``password``) or change an account."""
+
+    username = StringField("ชื่อผู้ใช้", validators=[DataRequired(REQUIRED), Length(max=64)])
+    full_name = StringField("ชื่อ–นามสกุล", validators=[DataRequired(REQUIRED), Length(max=200)])
+    position = StringField("ตำแหน่ง", validators=[Optional(), Length(max=200)])
+    department = StringField("สังกัด (กอง/สำนัก)", validators=[Optional(), Length(max=200)])
+    roles = MultiCheckboxField("บทบาท", choices=dict(ROLES))
+    password = PasswordField("รหัสผ่านเริ่มต้น", validators=[Optional(), Length(max=200)])

@@ -1,0 +1,277 @@
+"""Accounts: creating users, signing in (rate-limited), passwords, deactivation.
+
+Plain functions: a session and the acting user in, data out; no Flask. Every change
+writes an audit event (:mod:`kmrepo.accounts.audit`) in the same transaction and
+commits. Bad input raises :class:`AccountError` (a :class:`kmrepo.errors.BadInput`:
+English ``str()`` for the command line, Thai ``.thai`` for the site); an unknown
+account :class:`kmrepo.errors.NotFound`.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import cache
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .. import clock
+from ..base import named
+from ..errors import BadInput, NotFound
+from ..privacy import address_hash
+from . import audit, policy
+from .models import ROLES, Department, User
+
+#: Password rule: at least 10 characters, not containing the username (NIST SP 800-63B
+#: favours length over composition rules).
+PASSWORD_MIN_LENGTH = 10
+#: Failed sign-ins allowed per account, and per client address, within the window;
+#: after that, sign-in is refused until the window has passed (issue "Accounts, roles
+#: and security": failed log-ins are rate-limited per account and per address).
+MAX_FAILURES_PER_ACCOUNT = 5
+MAX_FAILURES_PER_ADDRESS = 20
+FAILURE_WINDOW = timedelta(minutes=15)
+
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+
+
+class AccountError(BadInput):
+    """Bad account input: ``str(err)`` is English, ``err.thai`` is Thai."""
+
+
+def normalize_username(name: str) -> str:
+    """Usernames are compared trimmed and lower-case."""
+    return (name or "").strip().lower()
+
+
+def check_username(name: str) -> str:
+    """The normalised username, or AccountError if it is not 2–64 of a-z 0-9 . _ -."""
+    name = normalize_username(name)
+    if not USERNAME_RE.match(name):
+        raise AccountError(
+            "username must be 2-64 characters: a-z, 0-9, dot, underscore or hyphen",
+            "ชื่อผู้ใช้ต้องมี 2–64 ตัวอักษร ใช้ได้เฉพาะ a-z 0-9 จุด ขีดล่าง หรือขีดกลาง",
+        )
+    return name
+
+
+def check_password(password: str, username: str = "") -> None:
+    """Raise AccountError unless ``password`` follows :data:`PASSWORD_MIN_LENGTH` and
+    does not contain the username."""
+    if len(password or "") < PASSWORD_MIN_LENGTH:
+        raise AccountError(
+            f"the password must have at least {PASSWORD_MIN_LENGTH} characters",
+            f"รหัสผ่านต้องมีอย่างน้อย {PASSWORD_MIN_LENGTH} ตัวอักษร",
+        )
+    if username and username.lower() in password.lower():
+        raise AccountError("the password must not contain the username", "รหัสผ่านต้องไม่มีชื่อผู้ใช้อยู่ในนั้น")
+
+
+def department_named(session: Session, name: str) -> Department | None:
+    """The unit called ``name`` (created if new); None for an empty name."""
+    name = (name or "").strip()
+    return named(session, Department, name) if name else None
+
+
+def user_by_name(session: Session, username: str) -> User | None:
+    """The account called ``username`` (any case), or None."""
+    return session.scalar(select(User).where(User.username == normalize_username(username)))
+
+
+def create_user(
+    session: Session,
+    username: str,
+    password: str,
+    *,
+    full_name: str = "",
+    position: str = "",
+    department: str = "",
+    roles=(),
+    actor: User | None = None,
+    must_change_password: bool = False,
+) -> User:
+    """Create and commit an account; AccountError if the name is taken or invalid,
+    the password too weak, or a role unknown."""
+    name = check_username(username)
+    if user_by_name(session, name) is not None:
+        raise AccountError(f"the username {name!r} is already taken", "ชื่อผู้ใช้นี้มีผู้ใช้แล้ว")
+    check_password(password, name)
+    _check_roles(roles)
+    user = User(
+        username=name,
+        full_name=full_name.strip(),
+        position=position.strip(),
+        department=department_named(session, department),
+        must_change_password=must_change_password,
+    )
+    user.set_password(password)
+    user.roles = set(roles)
+    session.add(user)
+    session.flush()
+    audit.record(session, "user_created", actor, username="" if actor else "(command line)", target=user,
+                 detail=", ".join(sorted(roles)))
+    session.commit()
+    return user
+
+
+def update_user(session: Session, user: User, *, full_name: str, position: str, department: str, roles,
+                actor: User | None) -> None:
+    """Change an account's name, position, unit and roles; commits."""
+    _check_roles(roles)
+    before = sorted(user.roles)
+    user.full_name = full_name.strip()
+    user.position = position.strip()
+    user.department = department_named(session, department)
+    user.roles = set(roles)
+    detail = f"roles: {', '.join(before) or '-'} -> {', '.join(sorted(roles)) or '-'}"
+    audit.record(session, "user_updated", actor, target=user, detail=detail)
+    session.commit()
+
+
+def _check_roles(roles) -> None:
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise AccountError(f"unknown role(s): {', '.join(sorted(unknown))}", "มีบทบาทที่ไม่รู้จัก")
+
+
+def set_active(session: Session, user: User, active: bool, actor: User | None) -> None:
+    """Deactivate (ending its sessions) or reactivate an account; commits. An admin
+    cannot deactivate its own account (AccountError)."""
+    if not active and actor is not None and actor.id == user.id:
+        raise AccountError("you cannot deactivate your own account", "ไม่สามารถระงับบัญชีของตนเองได้")
+    user.active = active
+    if not active:
+        user.end_sessions()
+    audit.record(session, "user_reactivated" if active else "user_deactivated", actor, target=user)
+    session.commit()
+
+
+def reset_password(session: Session, user: User, actor: User | None) -> str:
+    """Give ``user`` a new random password (returned once, to hand over) that must be
+    changed at the next sign-in; ends the account's sessions; commits."""
+    temporary = secrets.token_urlsafe(9)
+    user.set_password(temporary)
+    user.must_change_password = True
+    audit.record(session, "password_reset", actor, target=user)
+    session.commit()
+    return temporary
+
+
+def change_password(session: Session, user: User, current: str, new: str) -> None:
+    """Change one's own password; AccountError if ``current`` is wrong or ``new`` weak."""
+    if not user.check_password(current):
+        raise AccountError("the current password is wrong", "รหัสผ่านปัจจุบันไม่ถูกต้อง")
+    check_password(new, user.username)
+    if new == current:
+        raise AccountError("the new password is the same as the current one", "รหัสผ่านใหม่ต้องไม่ซ้ำกับรหัสเดิม")
+    user.set_password(new)
+    user.must_change_password = False
+    audit.record(session, "password_changed", user, target=user)
+    session.commit()
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """The outcome of :func:`authenticate`: ``user`` when it succeeded, else
+    ``throttled`` tells whether the limit of failed attempts was reached."""
+
+    user: User | None
+    throttled: bool = False
+
+
+@cache
+def _dummy_hash() -> str:
+    return generate_password_hash(secrets.token_hex(16))
+
+
+def authenticate(session: Session, username: str, password: str, address: str | None, salt: str) -> SignIn:
+    """Check a sign-in and record it (``login`` or ``login_failed``); commits.
+
+    Refused without checking the password once :data:`MAX_FAILURES_PER_ACCOUNT` failures
+    for this username (existing or not, counted since its last success) or
+    :data:`MAX_FAILURES_PER_ADDRESS` failures from this address happened within
+    :data:`FAILURE_WINDOW`. Unknown names, wrong passwords and inactive accounts all
+    fail the same way, in about the same time.
+    """
+    name = normalize_username(username)[:64]
+    addr = address_hash(address, salt) if address else ""
+    since = clock.now() - FAILURE_WINDOW
+    last_ok = audit.last_at(session, "login", name)
+    if (
+        audit.count_since(session, "login_failed", since, username=name, after=last_ok) >= MAX_FAILURES_PER_ACCOUNT
+        or (addr and audit.count_since(session, "login_failed", since, address=addr) >= MAX_FAILURES_PER_ADDRESS)
+    ):
+        return SignIn(None, throttled=True)
+    user = user_by_name(session, name)
+    if user is None:
+        check_password_hash(_dummy_hash(), password or "")
+        ok = False
+    else:
+        ok = user.check_password(password or "") and user.active
+    if not ok:
+        audit.record(session, "login_failed", None, username=name, address=address, salt=salt)
+        session.commit()
+        return SignIn(None)
+    user.last_login_at = clock.now()
+    audit.record(session, "login", user, address=address, salt=salt)
+    session.commit()
+    return SignIn(user)
+
+
+
+def user_by_id(session: Session, user_id: int) -> User:
+    """The account ``user_id``; :class:`~kmrepo.errors.NotFound` if there is none."""
+    user = session.get(User, user_id) if 0 < user_id < 2**63 else None
+    if user is None:
+        raise NotFound(f"no account with id {user_id}")
+    return user
+
+
+def users_data(session: Session) -> dict:
+    """Every account: ``{"users": [{"id", "username", "full_name", "position",
+    "department", "roles", "active", "last_login_at"}]}`` ordered by username."""
+    rows = session.scalars(select(User).order_by(User.username)).all()
+    return {
+        "users": [
+            {
+                "id": u.id,
+                "username": u.username,
+                "full_name": u.full_name,
+                "position": u.position,
+                "department": u.department.name if u.department else "",
+                "roles": sorted(u.roles),
+                "active": u.active,
+                "last_login_at": u.last_login_at.isoformat() if u.last_login_at else None,
+            }
+            for u in rows
+        ]
+    }
+
+
+def me_data(user: User | None) -> dict:
+    """The signed-in account as JSON: ``{"signed_in": False}`` for anonymous visitors;
+    else ``signed_in``, ``username``, ``full_name``, ``position``, ``department`` and
+    ``roles`` (implicit ones included)."""
+    if not policy.is_signed_in(user):
+        return {"signed_in": False}
+    return {
+        "signed_in": True,
+        "username": user.username,
+        "full_name": user.full_name,
+        "position": user.position,
+        "department": user.department.name if user.department else "",
+        "roles": sorted(policy.roles_of(user)),
+    }
+
+
+def audit_data(session: Session, action: str = "", username: str = "", page: int = 1) -> dict:
+    """A page of the audit log (:func:`kmrepo.accounts.audit.events`) plus the filter
+    (``action``, ``username``); an unknown action shows every action."""
+    data = audit.events(session, action=action if action in audit.AUDIT_ACTIONS else "", username=username,
+                        page=page)
+    data.update(action=action, username=username)
+    return data

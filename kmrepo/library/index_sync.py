@@ -1,0 +1,121 @@
+"""Keeps the search index in step with the database, on every commit.
+
+Any code that adds, changes or deletes an :class:`~kmrepo.library.models.Entry`
+through a session from :func:`kmrepo.db.session` updates the index when it commits: documents are
+built at flush time (while the rows can be read) and written after the commit succeeds,
+so a rolled-back change never reaches the index. A failure to write the index is logged
+and leaves the database as committed; ``kmrepo reindex`` repairs the index.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import event, func, inspect, select
+from sqlalchemy.orm import Session, selectinload
+
+from indexer.backend import IndexDocument, SearchBackend
+
+from . import policy
+from .models import Entry
+from .rendering import plain_text
+
+log = logging.getLogger(__name__)
+_BACKEND = "kmrepo.search_backend"
+_PENDING = "kmrepo.index_pending"
+
+
+def watch(session: Session, backend: SearchBackend) -> None:
+    """Make commits of ``session`` update ``backend``."""
+    session.info[_BACKEND] = backend
+
+
+def backend_of(session: Session) -> SearchBackend:
+    """The search backend ``session``'s commits update (:func:`watch`): the one a
+    service searches with."""
+    return session.info[_BACKEND]
+
+
+def to_document(entry: Entry) -> IndexDocument:
+    """The index document for ``entry`` (body rendered to plain text)."""
+    return IndexDocument(
+        id=entry.slug,
+        title=entry.title,
+        body=plain_text(entry.body),
+        summary=entry.summary or "",
+        tags=[t.name for t in entry.tags],
+        type=entry.type,
+        department=entry.department.name if entry.department else "",
+        knowledge_items=[str(k.id) for k in entry.knowledge_items],
+        knowledge_item_names=[k.name for k in entry.knowledge_items],
+        fiscal_year=entry.fiscal_year,
+        visibility=entry.visibility,
+        featured=entry.featured,
+        updated_at=entry.updated_at,
+    )
+
+
+@event.listens_for(Session, "after_flush")
+def _collect(session: Session, _ctx) -> None:
+    if _BACKEND not in session.info:
+        return
+    pending: dict[str, IndexDocument | None] = session.info.setdefault(_PENDING, {})
+    for obj in list(session.new) + list(session.dirty):
+        if isinstance(obj, Entry):
+            old = inspect(obj).attrs.slug.history.deleted
+            for slug in old or ():
+                pending[slug] = None
+            pending[obj.slug] = to_document(obj) if policy.is_searchable(obj) else None
+    for obj in session.deleted:
+        if isinstance(obj, Entry):
+            pending[obj.slug] = None
+
+
+@event.listens_for(Session, "after_commit")
+def _apply(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    backend = session.info.get(_BACKEND)
+    if not pending or backend is None:
+        return
+    try:
+        backend.delete([slug for slug, doc in pending.items() if doc is None])
+        backend.add([doc for doc in pending.values() if doc is not None])
+    except Exception:  # the database is the source of truth; reindex repairs
+        log.exception("search index update failed; run 'kmrepo reindex'")
+
+
+@event.listens_for(Session, "after_rollback")
+def _discard(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def ensure_current(session: Session, backend: SearchBackend) -> int | None:
+    """Rebuild ``backend`` from the database when it was missing or outdated when opened
+    (another schema, analysis or vocabulary; see ``needs_rebuild``); return the number
+    of entries indexed, or None when the index was current.
+
+    Called when the application starts, before anything writes to the index: an
+    outdated index is emptied when opened and stays marked outdated until rebuilt, so
+    entries added to it one by one would be lost at the next start."""
+    if not backend.needs_rebuild:
+        return None
+    return reindex(session, backend)
+
+
+def searchable_count(session: Session) -> int:
+    """How many entries a rebuild indexes (for a progress bar)."""
+    return session.scalar(select(func.count(Entry.id)).where(Entry.status == policy.PUBLISHED)) or 0
+
+
+def reindex(session: Session, backend: SearchBackend, progress=None) -> int:
+    """Rebuild ``backend`` from every searchable entry in the database; return the count.
+
+    ``progress`` is called with the number of entries done since its last call.
+    """
+    rows = session.scalars(
+        select(Entry).where(Entry.status == policy.PUBLISHED)
+        .options(selectinload(Entry.tags), selectinload(Entry.knowledge_items), selectinload(Entry.department))
+        .order_by(Entry.id)
+        .execution_options(yield_per=500)
+    )
+    return backend.rebuild((to_document(e) for e in rows), progress=progress)

@@ -1,0 +1,417 @@
+"""Loading entries from files: Markdown with YAML front matter, and plain text.
+
+``kmrepo load PATH...`` and the first start of the site use :func:`load_paths`. Files
+are parsed first (pure functions, no database), then upserted by slug: a file loaded
+twice changes nothing, a changed file updates its entry. A file that cannot be read or
+parsed is reported with its path and reason, and every other file still loads.
+
+Front matter keys (all optional): ``title``, ``slug`` (default: file stem), ``type``
+(a key of :data:`kmrepo.library.models.ENTRY_TYPES`, default ``article``), ``tags``,
+``knowledge_items``, ``department``, ``fiscal_year`` (Buddhist Era, Thai or Arabic
+digits), ``visibility`` (public | internal, default public), ``summary``, ``featured``.
+
+A ``knowledge-items.yaml`` file in a loaded folder (or named directly) describes
+knowledge items: a list of mappings with ``name``, ``owner``, ``kind``
+(explicit | tacit), ``strategic_issue`` and ``description``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import os
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import frontmatter
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from indexer.normalize import fold_digits
+
+from .. import clock
+from ..accounts.models import Department
+from ..base import named
+from . import policy
+from .models import ENTRY_TYPES, KNOWLEDGE_KINDS, VISIBILITIES, Entry, KnowledgeItem, Tag
+
+#: Part of every file's hash: bump when parsing changes, so the next load re-applies it.
+LOADER_VERSION = "1"
+ENTRY_SUFFIXES = (".md", ".markdown", ".txt")
+KNOWLEDGE_ITEMS_FILE = "knowledge-items.yaml"
+MAX_FILE_BYTES = 5 * 1024 * 1024
+
+
+class LoadError(Exception):
+    """A file that cannot be loaded; the message says why, in plain words."""
+
+
+@dataclass(frozen=True)
+class ParsedEntry:
+    """An entry as read from a file, validated, not yet stored."""
+
+    slug: str
+    title: str
+    type: str
+    body: str
+    source_path: str
+    source_hash: str
+    summary: str = ""
+    department: str = ""
+    fiscal_year: int | None = None
+    tags: tuple[str, ...] = ()
+    knowledge_items: tuple[str, ...] = ()
+    visibility: str = "public"
+    featured: bool = False
+
+
+@dataclass
+class LoadReport:
+    """What a load did: slugs created, updated and unchanged, and ``errors`` as
+    ``(path, reason)`` pairs for files that were not loaded."""
+
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    knowledge_items: int = 0
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+
+# -- finding files -------------------------------------------------------------------
+
+
+def find_files(paths: Iterable[str]) -> tuple[list[str], list[str], list[tuple[str, str]]]:
+    """Expand ``paths`` (files or folders, searched recursively, in name order) into
+    ``(entry_files, knowledge_item_files, errors)``. Hidden files are skipped."""
+    entries, items, errors = [], [], []
+    for path in paths:
+        if os.path.isdir(path):
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    if name.startswith("."):
+                        continue
+                    full = os.path.join(root, name)
+                    if name == KNOWLEDGE_ITEMS_FILE:
+                        items.append(full)
+                    elif name.lower().endswith(ENTRY_SUFFIXES):
+                        entries.append(full)
+        elif os.path.isfile(path):
+            if os.path.basename(path) == KNOWLEDGE_ITEMS_FILE:
+                items.append(path)
+            elif path.lower().endswith(ENTRY_SUFFIXES):
+                entries.append(path)
+            else:
+                errors.append((path, "not a Markdown (.md) or text (.txt) file"))
+        else:
+            errors.append((path, "no such file or folder"))
+    return entries, items, errors
+
+
+# -- parsing -------------------------------------------------------------------------
+
+
+def read_text(path: str) -> tuple[str, str]:
+    """Read ``path`` as UTF-8 text; return ``(text, sha256)``. Raises :class:`LoadError`."""
+    try:
+        size = os.path.getsize(path)
+        if size > MAX_FILE_BYTES:
+            raise LoadError(f"file is too large ({size // 1024} KiB; the limit is {MAX_FILE_BYTES // 1024} KiB)")
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise LoadError(f"cannot read file: {exc.strerror or exc}") from exc
+    if b"\x00" in data:
+        raise LoadError("binary file, not text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise LoadError(f"not UTF-8 text (byte {exc.start}); save the file as UTF-8") from exc
+    digest = hashlib.sha256(LOADER_VERSION.encode() + data).hexdigest()
+    return text, digest
+
+
+def parse_file(path: str) -> ParsedEntry:
+    """Parse one entry file (.md/.markdown with front matter, or .txt). Raises :class:`LoadError`."""
+    text, digest = read_text(path)
+    stem = os.path.splitext(os.path.basename(path))[0]
+    if path.lower().endswith(".txt"):
+        return parse_plain_text(text, stem, path, digest)
+    return parse_markdown(text, stem, path, digest)
+
+
+def parse_markdown(text: str, stem: str, path: str = "", digest: str = "") -> ParsedEntry:
+    """Parse Markdown with optional YAML front matter. Raises :class:`LoadError`."""
+    try:
+        post = frontmatter.loads(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise LoadError(f"front matter is not valid YAML{where}: {getattr(exc, 'problem', exc)}") from exc
+    meta = dict(post.metadata)
+    body = post.content.strip() + "\n"
+    title = _text(meta, "title")
+    if not title:
+        heading = re.search(r"^#\s+(.+)$", body, re.MULTILINE)
+        title = heading.group(1).strip() if heading else stem
+    return ParsedEntry(
+        slug=_slug(meta.get("slug", stem)),
+        title=title[:500],
+        type=_choice(meta, "type", ENTRY_TYPES, "article"),
+        body=body,
+        summary=_text(meta, "summary"),
+        department=_text(meta, "department"),
+        fiscal_year=_fiscal_year(meta.get("fiscal_year")),
+        tags=_names(meta.get("tags"), "tags"),
+        knowledge_items=_names(meta.get("knowledge_items"), "knowledge_items"),
+        visibility=_choice(meta, "visibility", VISIBILITIES, "public"),
+        featured=bool(meta.get("featured", False)),
+        source_path=path,
+        source_hash=digest,
+    )
+
+
+_FY_IN_TEXT = re.compile(r"(ประจำ)?ปีงบประมาณ\s*(?:พ\.\s*ศ\.\s*)?([0-9๐-๙]{4})")
+
+
+def parse_plain_text(text: str, stem: str, path: str = "", digest: str = "") -> ParsedEntry:
+    """Parse a plain-text document such as a KM plan pasted from PDF or Word.
+
+    Title: the first non-empty line. Body: :func:`text_to_markdown`. Type ``km_plan``.
+    Fiscal year: the first "ประจำปีงบประมาณ (พ.ศ.) NNNN" ("for the fiscal year", how a
+    plan names its own year), else the first "ปีงบประมาณ NNNN", if any. The plain form
+    also names other years: "ตั้งแต่ปีงบประมาณ ๒๕๖๒ เป็นต้นมา" comes first in the 2566
+    plan of อบจ.ปทุมธานี (pathumthani-pao-2566-plan1-risk.txt).
+    """
+    body = text_to_markdown(text)
+    first = next((ln for ln in _strip_html(text).splitlines() if ln.strip()), "")
+    title = " ".join(first.split())[:500]
+    if not title:
+        raise LoadError("the file is empty")
+    years = list(_FY_IN_TEXT.finditer(text))
+    m = next((y for y in years if y.group(1)), years[0] if years else None)
+    return ParsedEntry(
+        slug=_slug(stem),
+        title=title,
+        type="km_plan",
+        body=body,
+        fiscal_year=int(fold_digits(m.group(2))) if m else None,
+        source_path=path,
+        source_hash=digest,
+    )
+
+
+_HTML_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|<>])")
+
+
+def _strip_html(text: str) -> str:
+    return html.unescape(_HTML_TAG.sub(" ", text))
+
+
+def text_to_markdown(text: str) -> str:
+    """Turn pasted plain text into Markdown: each line a paragraph, runs of two or more
+    tab-separated lines a table (first row the header), stray HTML tags removed, and
+    Markdown's special characters escaped so the text shows as written."""
+    blocks: list[str] = []
+    rows: list[list[str]] = []
+
+    def flush() -> None:
+        if len(rows) >= 2:
+            width = max(len(r) for r in rows)
+            padded = [r + [""] * (width - len(r)) for r in rows]
+            lines = ["| " + " | ".join(padded[0]) + " |", "|" + " --- |" * width]
+            lines += ["| " + " | ".join(r) + " |" for r in padded[1:]]
+            blocks.append("\n".join(lines))
+        elif rows:
+            blocks.append(" ".join(c for c in rows[0] if c))
+        rows.clear()
+
+    for raw in _strip_html(text).splitlines():
+        line = raw.strip()
+        if "\t" in line:
+            rows.append([_escape(" ".join(c.split())) for c in line.split("\t")])
+            continue
+        flush()
+        if line:
+            blocks.append(_escape(" ".join(line.split())))
+    flush()
+    return "\n\n".join(blocks) + "\n"
+
+
+def _escape(line: str) -> str:
+    line = _MD_SPECIAL.sub(r"\\\1", line)
+    if line.startswith("#"):
+        line = "\\" + line
+    return line
+
+
+# -- front matter values ---------------------------------------------------------------
+
+
+def _text(meta: dict, key: str) -> str:
+    value = meta.get(key)
+    if value is None:
+        return ""
+    if isinstance(value, (list, dict)):
+        raise LoadError(f"'{key}' must be text, not a list")
+    return " ".join(str(value).split())
+
+
+def _choice(meta: dict, key: str, allowed: dict, default: str) -> str:
+    value = _text(meta, key) or default
+    if value not in allowed:
+        raise LoadError(f"'{key}' is {value!r}; it must be one of: {', '.join(allowed)}")
+    return value
+
+
+def _names(value, key: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list):
+        raise LoadError(f"'{key}' must be a list")
+    out: list[str] = []
+    for item in value:
+        if isinstance(item, (list, dict)):
+            raise LoadError(f"'{key}' must be a list of names")
+        name = " ".join(str(item).split())[:100 if key == "tags" else 300]
+        if name and name not in out:
+            out.append(name)
+    return tuple(out)
+
+
+def _slug(value) -> str:
+    slug = "-".join(str(value).split()).strip("-")
+    if not slug or "/" in slug or "\\" in slug or slug in (".", ".."):
+        raise LoadError(f"slug {value!r} is not usable in an address")
+    if len(slug) > 200:
+        raise LoadError("slug is longer than 200 characters")
+    return slug
+
+
+def _fiscal_year(value) -> int | None:
+    """A Buddhist Era fiscal year from front matter: 2567, "๒๕๖๗", or two digits "67"."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, (date, datetime, bool)):
+        raise LoadError("'fiscal_year' must be a Buddhist Era year such as 2568")
+    text = fold_digits(str(value)).strip()
+    if not text.isdigit():
+        raise LoadError(f"'fiscal_year' is {value!r}; it must be a Buddhist Era year such as 2568")
+    year = int(text)
+    if year < 100:
+        year += 2500
+    if not 2400 <= year <= 2700:
+        hint = f" (did you mean {year + 543}, in the Buddhist Era?)" if 1900 <= year <= 2200 else ""
+        raise LoadError(f"'fiscal_year' {year} is not a Buddhist Era year{hint}")
+    return year
+
+
+# -- storing ---------------------------------------------------------------------------
+
+
+class _Lookup:
+    """Get-or-create departments, tags and knowledge items by name within one load."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self.cache: dict[tuple[type, str], object] = {}
+
+    def get(self, model, name: str):
+        key = (model, name)
+        if key not in self.cache:
+            self.cache[key] = named(self.session, model, name)
+        return self.cache[key]
+
+
+def load_paths(
+    session: Session,
+    paths: Iterable[str],
+    progress: Callable[[int], None] | None = None,
+    on_files: Callable[[int], None] | None = None,
+) -> LoadReport:
+    """Load every entry file and knowledge-item file under ``paths``; commit once.
+
+    ``on_files`` is told how many entry files were found, ``progress`` is called with
+    1 after each. Returns a :class:`LoadReport`; never raises for a bad file.
+    """
+    report = LoadReport()
+    entry_files, item_files, report.errors = find_files(paths)
+    lookup = _Lookup(session)
+    for path in item_files:
+        try:
+            report.knowledge_items += _load_knowledge_items(path, lookup)
+        except LoadError as exc:
+            report.errors.append((path, str(exc)))
+    if on_files:
+        on_files(len(entry_files))
+    seen: dict[str, str] = {}
+    for path in entry_files:
+        try:
+            parsed = parse_file(path)
+            if parsed.slug in seen:
+                raise LoadError(f"slug {parsed.slug!r} is already used by {seen[parsed.slug]}")
+            seen[parsed.slug] = path
+            outcome = _upsert(session, lookup, parsed)
+            getattr(report, outcome).append(parsed.slug)
+        except LoadError as exc:
+            report.errors.append((path, str(exc)))
+        if progress:
+            progress(1)
+    session.commit()
+    return report
+
+
+def _load_knowledge_items(path: str, lookup: _Lookup) -> int:
+    text, _ = read_text(path)
+    try:
+        data = yaml.safe_load(text) or []
+    except yaml.YAMLError as exc:
+        raise LoadError(f"not valid YAML: {exc}") from exc
+    if not isinstance(data, list):
+        raise LoadError("expected a list of knowledge items")
+    for i, row in enumerate(data, 1):
+        if not isinstance(row, dict) or not _text(row, "name"):
+            raise LoadError(f"item {i} has no 'name'")
+        _choice(row, "kind", KNOWLEDGE_KINDS, "explicit")
+    for row in data:
+        item = lookup.get(KnowledgeItem, _text(row, "name"))
+        item.kind = _choice(row, "kind", KNOWLEDGE_KINDS, "explicit")
+        item.description = _text(row, "description")
+        item.strategic_issue = _text(row, "strategic_issue")
+        owner = _text(row, "owner")
+        item.owner = lookup.get(Department, owner) if owner else None
+    return len(data)
+
+
+def _upsert(session: Session, lookup: _Lookup, p: ParsedEntry) -> str:
+    entry = session.scalar(select(Entry).where(Entry.slug == p.slug))
+    if entry is not None and entry.source_hash == p.source_hash:
+        return "unchanged"
+    outcome = "updated"
+    if entry is None:
+        entry = Entry(slug=p.slug, created_at=clock.now())
+        session.add(entry)
+        outcome = "created"
+    entry.title = p.title
+    entry.type = p.type
+    entry.body = p.body
+    entry.summary = p.summary
+    entry.department = lookup.get(Department, p.department) if p.department else None
+    entry.fiscal_year = p.fiscal_year
+    entry.visibility = p.visibility
+    entry.featured = p.featured
+    entry.status = policy.PUBLISHED
+    entry.tags = [lookup.get(Tag, name) for name in p.tags]
+    entry.knowledge_items = [lookup.get(KnowledgeItem, name) for name in p.knowledge_items]
+    entry.source_path = os.path.abspath(p.source_path) if p.source_path else ""
+    entry.source_hash = p.source_hash
+    entry.updated_at = clock.now()
+    session.flush()
+    return outcome
+

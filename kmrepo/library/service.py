@@ -1,0 +1,337 @@
+"""The library's work on entries: reading them, listing them, writing them, moving
+them through their lifecycle, attaching files.
+
+Plain functions: a session and the acting user in, data out; no Flask. Who may do what
+is asked of :mod:`kmrepo.library.policy`; a refusal raises
+:class:`~kmrepo.errors.Refused`, an unknown or unreadable entry
+:class:`~kmrepo.errors.NotFound`. Writing functions audit (:mod:`kmrepo.accounts.audit`)
+and commit; the search index follows each commit (:mod:`kmrepo.library.index_sync`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .. import clock
+from ..accounts import audit
+from ..accounts.models import Department, User
+from ..base import named
+from ..errors import NotFound, Refused
+from ..thai_dates import fiscal_year
+from . import access, policy, uploads
+from .models import (
+    ENTRY_STATUSES,
+    Attachment,
+    Entry,
+    KnowledgeItem,
+    Tag,
+    entry_knowledge_items,
+    entry_tags,
+)
+from .rendering import render_markdown
+
+# -- reading ---------------------------------------------------------------------------
+
+
+def summary_of(e: Entry) -> dict:
+    """The short JSON form of an entry, as lists show it: ``slug``, ``title``, ``type``,
+    ``summary``, ``department``, ``fiscal_year``, ``updated_at`` (ISO)."""
+    return {
+        "slug": e.slug,
+        "title": e.title,
+        "type": e.type,
+        "summary": e.summary,
+        "department": e.department.name if e.department else "",
+        "fiscal_year": e.fiscal_year,
+        "updated_at": e.updated_at.isoformat(),
+    }
+
+
+def entry_for(session: Session, user, slug: str) -> Entry:
+    """The entry ``slug`` if ``user`` may read it; :class:`NotFound` otherwise (an
+    internal entry is not even admitted to exist)."""
+    entry = session.scalar(select(Entry).where(Entry.slug == slug)) if len(slug) <= 200 else None
+    if entry is None or not policy.can_view_entry(user, entry):
+        raise NotFound(f"no entry {slug!r} that this user may read")
+    return entry
+
+
+def editable_entry(session: Session, user, slug: str) -> Entry:
+    """The entry ``slug`` if ``user`` may edit it; NotFound or :class:`Refused`."""
+    entry = entry_for(session, user, slug)
+    if not policy.can_edit_entry(user, entry):
+        raise Refused(f"{getattr(user, 'username', 'anonymous')} may not edit {slug!r}")
+    return entry
+
+
+def open_entry(session: Session, user, slug: str, channel: str, visitor: str = "") -> dict:
+    """Open an entry for reading: record one access if it is published
+    (:func:`kmrepo.library.access.record_access`; ``channel`` is ``web`` or ``api``,
+    ``visitor`` the address hash of an anonymous reader) and return its data: the
+    :func:`summary_of` fields plus ``status``, ``author``, ``body`` (Markdown), ``html``
+    (safe rendered body), ``tags``, ``knowledge_items`` (``id``, ``name``),
+    ``visibility``, ``created_at``, ``attachments`` (``id``, ``filename``,
+    ``content_type``, ``size`` in bytes), ``accesses`` (``total`` and
+    ``this_fiscal_year``) and what ``user`` may do: ``can_edit``, ``can_upload``,
+    ``actions`` (lifecycle actions, :data:`kmrepo.library.policy.LIFECYCLE`)."""
+    entry = entry_for(session, user, slug)
+    if policy.is_searchable(entry):
+        access.record_access(session, entry, channel, visitor, user.id if user else None)
+    return {
+        **summary_of(entry),
+        "status": entry.status,
+        "author": entry.author.display_name if entry.author else "",
+        "attachments": [
+            {"id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size}
+            for a in entry.attachments
+        ],
+        "can_edit": policy.can_edit_entry(user, entry),
+        "can_upload": policy.can_upload(user, entry),
+        "actions": policy.entry_actions(user, entry),
+        "body": entry.body,
+        "html": render_markdown(entry.body),
+        "tags": [t.name for t in entry.tags],
+        "knowledge_items": [{"id": k.id, "name": k.name} for k in entry.knowledge_items],
+        "visibility": entry.visibility,
+        "created_at": entry.created_at.isoformat(),
+        "accesses": {
+            "total": access.entry_access_count(session, entry.id),
+            "this_fiscal_year": access.entry_access_count(session, entry.id, fiscal_year(clock.now())),
+        },
+    }
+
+
+def list_data(session: Session, user, type_: str = "", page: int = 1, per_page: int = 30) -> dict:
+    """Published entries ``user`` may read, newest first, optionally of one type:
+    ``{"type", "total", "page", "pages", "entries": [summary...]}``."""
+    cond = policy.readable_entries(user)
+    if type_:
+        cond = cond & (Entry.type == type_)
+    total = session.scalar(select(func.count(Entry.id)).where(cond)) or 0
+    pages = max(1, -(-total // per_page))
+    page = max(1, min(page, pages))
+    rows = session.scalars(
+        select(Entry).where(cond).order_by(Entry.updated_at.desc(), Entry.title)
+        .offset((page - 1) * per_page).limit(per_page)
+    ).all()
+    return {"type": type_, "total": total, "page": page, "pages": pages, "entries": [summary_of(e) for e in rows]}
+
+
+def home_data(session: Session, user) -> dict:
+    """The home page: ``latest`` (8 newest readable entries), ``featured`` (up to 6 the
+    KM corner features, by title), both as :func:`summary_of`, and every knowledge item
+    (``knowledge_items``: ``id``, ``name``)."""
+    readable = policy.readable_entries(user)
+    latest = session.scalars(
+        select(Entry).where(readable).order_by(Entry.updated_at.desc(), Entry.id.desc()).limit(8)
+    ).all()
+    featured = session.scalars(select(Entry).where(readable, Entry.featured).order_by(Entry.title).limit(6)).all()
+    items = session.scalars(select(KnowledgeItem).order_by(KnowledgeItem.name)).all()
+    return {
+        "latest": [summary_of(e) for e in latest],
+        "featured": [summary_of(e) for e in featured],
+        "knowledge_items": [{"id": k.id, "name": k.name} for k in items],
+    }
+
+
+def items_data(session: Session, user) -> list[dict]:
+    """Every knowledge item with its owner unit, kind and number of readable entries:
+    ``[{"id", "name", "kind", "owner", "description", "entries"}]`` by name."""
+    counts = dict(session.execute(
+        select(entry_knowledge_items.c.knowledge_item_id, func.count())
+        .join(Entry, Entry.id == entry_knowledge_items.c.entry_id).where(policy.readable_entries(user))
+        .group_by(entry_knowledge_items.c.knowledge_item_id)
+    ).all())
+    return [
+        {"id": k.id, "name": k.name, "kind": k.kind, "owner": k.owner.name if k.owner else "",
+         "description": k.description, "entries": counts.get(k.id, 0)}
+        for k in session.scalars(select(KnowledgeItem).order_by(KnowledgeItem.name))
+    ]
+
+
+def item_data(session: Session, user, item_id: int) -> dict:
+    """One knowledge item (``id``, ``name``, ``kind``, ``owner``, ``description``,
+    ``strategic_issue``) and the ``entries`` ``user`` may read that are tagged to it;
+    NotFound for an unknown id."""
+    item = session.get(KnowledgeItem, item_id)
+    if item is None:
+        raise NotFound(f"no knowledge item {item_id}")
+    rows = session.scalars(
+        select(Entry).join(entry_knowledge_items).where(entry_knowledge_items.c.knowledge_item_id == item.id)
+        .where(policy.readable_entries(user)).order_by(Entry.type, Entry.title)
+    ).all()
+    return {
+        "id": item.id, "name": item.name, "kind": item.kind, "owner": item.owner.name if item.owner else "",
+        "description": item.description, "strategic_issue": item.strategic_issue,
+        "entries": [summary_of(e) for e in rows],
+    }
+
+
+def tags_data(session: Session, user) -> list[dict]:
+    """Tags used by entries ``user`` may read, with counts, most used first:
+    ``[{"name", "entries"}]``."""
+    rows = session.execute(
+        select(Tag.name, func.count()).join(entry_tags).join(Entry, Entry.id == entry_tags.c.entry_id)
+        .where(policy.readable_entries(user)).group_by(Tag.id, Tag.name).order_by(func.count().desc(), Tag.name)
+    ).all()
+    return [{"name": name, "entries": n} for name, n in rows]
+
+
+def tag_data(session: Session, user, name: str) -> dict:
+    """One tag and the entries ``user`` may read that carry it: ``{"name",
+    "entries"}``; NotFound if the tag is unknown."""
+    tag = session.scalar(select(Tag).where(Tag.name == name)) if len(name) <= 100 else None
+    if tag is None:
+        raise NotFound(f"no tag {name!r}")
+    rows = session.scalars(
+        select(Entry).join(entry_tags).where(entry_tags.c.tag_id == tag.id).where(policy.readable_entries(user))
+        .order_by(Entry.updated_at.desc())
+    ).all()
+    return {"name": tag.name, "entries": [summary_of(e) for e in rows]}
+
+
+def workspace_data(session: Session, user) -> dict:
+    """Entries not yet published that ``user`` works on: ``mine`` (its own, any status
+    but published) and, for curators, ``queue`` (everything in review or approved);
+    each a :func:`summary_of` with ``status`` and ``status_label``."""
+    mine = session.scalars(
+        select(Entry).where(Entry.author_id == user.id, Entry.status != policy.PUBLISHED)
+        .order_by(Entry.updated_at.desc())
+    ).all()
+    queue = []
+    if policy.is_curator(user):
+        queue = session.scalars(
+            select(Entry).where(Entry.status.in_(["review", "approved"])).order_by(Entry.updated_at)
+        ).all()
+
+    def row(e: Entry) -> dict:
+        return {**summary_of(e), "status": e.status, "status_label": ENTRY_STATUSES[e.status]}
+
+    return {"mine": [row(e) for e in mine], "queue": [row(e) for e in queue]}
+
+
+def attachment_for(session: Session, user, attachment_id: int, filename: str) -> Attachment:
+    """The attachment ``attachment_id`` named ``filename`` if ``user`` may read its
+    entry; NotFound otherwise."""
+    att = session.get(Attachment, attachment_id)
+    if att is None or att.filename != filename or not policy.can_view_entry(user, att.entry):
+        raise NotFound(f"no attachment {attachment_id}/{filename}")
+    return att
+
+
+# -- writing ---------------------------------------------------------------------------
+
+
+@dataclass
+class EntryFields:
+    """What the entry form edits. ``tags`` are names, ``knowledge_items`` ids,
+    ``department_id`` 0 for none, ``fiscal_year`` a Buddhist Era year or None."""
+
+    title: str
+    type: str
+    summary: str
+    body: str
+    tags: list[str]
+    knowledge_items: list[int]
+    department_id: int
+    fiscal_year: int | None
+    visibility: str
+    featured: bool = False
+
+
+def split_tags(text: str) -> list[str]:
+    """Tag names from "a, b, c" (commas, semicolons or new lines), trimmed, unique, in order."""
+    out: list[str] = []
+    for part in re.split(r"[,;\n]", text or ""):
+        name = " ".join(part.split())[:100]
+        if name and name not in out:
+            out.append(name)
+    return out
+
+
+def new_slug(session: Session, title: str) -> str:
+    """An address for a new entry: the Latin letters and digits of ``title`` if there are
+    at least 3, else ``entry-<8 hex>``; made unique with a suffix."""
+    base = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:80]
+    if len(base) < 3:
+        base = f"entry-{secrets.token_hex(4)}"
+    slug, n = base, 2
+    while session.scalar(select(Entry.id).where(Entry.slug == slug)) is not None:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def save_entry(session: Session, entry: Entry | None, fields: EntryFields, user: User) -> Entry:
+    """Create (``entry`` None: a draft by ``user``) or update an entry; commits.
+    Only those :func:`~kmrepo.library.policy.can_feature` set ``featured``; for others
+    it stays what it was. :class:`Refused` when ``user`` may not create
+    (:func:`~kmrepo.library.policy.can_create_entry`) or edit this entry."""
+    allowed = policy.can_create_entry(user) if entry is None else policy.can_edit_entry(user, entry)
+    if not allowed:
+        raise Refused(f"{user.username} may not {'create entries' if entry is None else 'edit ' + entry.slug}")
+    created = entry is None
+    if entry is None:
+        entry = Entry(slug=new_slug(session, fields.title), status="draft", author_id=user.id, created_at=clock.now())
+        session.add(entry)
+    entry.title = fields.title.strip()
+    entry.type = fields.type
+    entry.summary = (fields.summary or "").strip()
+    entry.body = fields.body
+    entry.fiscal_year = fields.fiscal_year
+    entry.visibility = fields.visibility
+    if policy.can_feature(user):
+        entry.featured = bool(fields.featured)
+    entry.department = session.get(Department, fields.department_id) if fields.department_id else None
+    entry.tags = [named(session, Tag, name) for name in fields.tags]
+    entry.knowledge_items = [
+        k for k in (session.get(KnowledgeItem, i) for i in fields.knowledge_items) if k is not None
+    ]
+    entry.updated_at = clock.now()
+    session.flush()
+    audit.record(session, "entry_created" if created else "entry_edited", user, target=entry)
+    session.commit()
+    return entry
+
+
+def change_status(session: Session, entry: Entry, action: str, user: User) -> policy.Transition:
+    """Apply lifecycle ``action`` (a key of :data:`kmrepo.library.policy.TRANSITIONS`)
+    and return its :class:`~kmrepo.library.policy.Transition`; :class:`Refused` if
+    ``user`` may not take it now. Commits and audits (the transition's audit action)."""
+    if action not in policy.entry_actions(user, entry):
+        raise Refused(f"{action!r} is not allowed on {entry.slug!r} now", "ไม่สามารถดำเนินการนี้กับเอกสารในสถานะปัจจุบันได้")
+    move = policy.TRANSITIONS[action]
+    entry.status = move.target
+    entry.updated_at = clock.now()
+    audit.record(session, move.audit, user, target=entry)
+    session.commit()
+    return move
+
+
+def attach_file(session: Session, entry: Entry, filename: str | None, data: bytes, user: User, folder: str,
+                max_bytes: int) -> Attachment:
+    """Check (:func:`kmrepo.library.uploads.check`, raising UploadRefused) and store a file
+    for ``entry``; commits and audits. Nothing is written when the check fails;
+    :class:`Refused` when ``user`` may not attach files to ``entry``."""
+    if not policy.can_upload(user, entry):
+        raise Refused(f"{user.username} may not attach files to {entry.slug}")
+    checked = uploads.check(filename, data, max_bytes)
+    stored = uploads.store(folder, data)
+    try:
+        att = Attachment(entry=entry, stored_name=stored, filename=checked.filename,
+                         content_type=checked.content_type, size=checked.size, sha256=checked.sha256,
+                         uploaded_by_id=user.id)
+        session.add(att)
+        session.flush()
+        audit.record(session, "file_uploaded", user, target=entry, detail=checked.filename)
+        session.commit()
+    except Exception:
+        session.rollback()
+        os.unlink(os.path.join(folder, stored))
+        raise
+    return att

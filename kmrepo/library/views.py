@@ -1,0 +1,238 @@
+"""The library on the web: home, search, entries, knowledge items, tags, my work,
+writing and files, each page beside its JSON twin (:func:`kmrepo.web.page`).
+
+A view reads the request, calls one service function (:mod:`kmrepo.library.service`,
+:mod:`kmrepo.library.search`, :mod:`kmrepo.library.access`) and renders or returns JSON.
+"""
+
+from __future__ import annotations
+
+import os
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from sqlalchemy import select
+
+from .. import db
+from ..accounts.policy import can_purge_logs
+from ..errors import Refused
+from ..privacy import address_hash
+from ..web import current_user, int_arg, is_api, page, require
+from . import access, policy, search, service, uploads
+from .forms import EntryForm, PurgeForm, UploadForm
+from ..accounts.models import Department
+from .models import ENTRY_STATUSES, KnowledgeItem
+
+bp = Blueprint("library", __name__)
+
+
+# -- reading -----------------------------------------------------------------------------
+
+
+@bp.get("/")
+def home():
+    """The home page: search box, featured and newest entries, knowledge items; its
+    data is :func:`kmrepo.library.service.home_data` (JSON: ``/api/home``)."""
+    return render_template("library/home.html", data=service.home_data(db.session(), current_user()))
+
+
+@bp.get("/api/home")
+def api_home():
+    return service.home_data(db.session(), current_user())
+
+
+@page(bp, "/search", "/api/search", "library/search.html", context=lambda: {"sorts": search.SORTS})
+def search_results():
+    """``?q=&type=&department=&item=&year=&sort=&page=&limit=&exact=1``
+    (:func:`kmrepo.library.search.search_data`)."""
+    return search.search_data(db.session(), current_user(), request.args, current_app.config["PAGE_SIZE"])
+
+
+@bp.get("/api/suggest")
+def api_suggest():
+    """``?q=``: suggestions while typing (titles, knowledge items, tags), each with the
+    ``url`` it opens."""
+    data = search.suggest_data(db.session(), current_user(), request.args.get("q", ""))
+    for s in data["suggestions"]:
+        s["url"] = _suggestion_url(s["kind"], s["key"])
+    return data
+
+
+def _suggestion_url(kind: str, key) -> str:
+    if kind == "entry":
+        return url_for("library.entry", slug=key)
+    if kind == "item":
+        return url_for("library.item", item_id=key)
+    return url_for("library.tag", name=key)
+
+
+@page(bp, "/entries/", "/api/entries", "library/entry_list.html")
+def entry_list():
+    """``?type=&page=``: published entries, newest first."""
+    return service.list_data(db.session(), current_user(), request.args.get("type", ""), int_arg("page"))
+
+
+def _open(slug: str) -> dict:
+    """:func:`kmrepo.library.service.open_entry` for this request (one access), with
+    each attachment's URL."""
+    user = current_user()
+    visitor = "" if user else address_hash(request.remote_addr, current_app.config["SECRET_KEY"])
+    data = service.open_entry(db.session(), user, slug, "api" if is_api() else "web", visitor)
+    for a in data["attachments"]:
+        a["url"] = url_for("library.attachment", attachment_id=a["id"], filename=a["filename"])
+    return data
+
+
+@page(bp, "/entries/<slug>", "/api/entries/<slug>", "library/entry.html",
+      context=lambda: {"upload_form": UploadForm()})
+def entry(slug: str):
+    """One entry (records one access)."""
+    return _open(slug)
+
+
+@page(bp, "/items/", "/api/items", "library/items.html")
+def item_list():
+    """Every knowledge item with its number of readable entries."""
+    return service.items_data(db.session(), current_user())
+
+
+@page(bp, "/items/<id:item_id>", "/api/items/<id:item_id>", "library/item.html")
+def item(item_id: int):
+    """One knowledge item and its entries."""
+    return service.item_data(db.session(), current_user(), item_id)
+
+
+@page(bp, "/tags/", "/api/tags", "library/tags.html")
+def tag_list():
+    """Tags with their counts, most used first."""
+    return service.tags_data(db.session(), current_user())
+
+
+@page(bp, "/tags/<path:name>", "/api/tags/<path:name>", "library/tag.html")
+def tag(name: str):
+    """One tag and its entries."""
+    return service.tag_data(db.session(), current_user(), name)
+
+
+@page(bp, "/workspace", "/api/workspace", "library/workspace.html", check=policy.is_workspace_user)
+def workspace():
+    """My drafts, and the review queue for curators."""
+    return service.workspace_data(db.session(), current_user())
+
+
+@bp.get("/files/<id:attachment_id>/<path:filename>")
+def attachment(attachment_id: int, filename: str):
+    """Serve an attachment to whoever may read its entry, with safe headers: the
+    stored type, nosniff, a sandboxing CSP, and download unless it is a PDF or image."""
+    att = service.attachment_for(db.session(), current_user(), attachment_id, filename)
+    resp = send_file(
+        os.path.join(_upload_folder(), att.stored_name), mimetype=att.content_type,
+        as_attachment=att.content_type not in uploads.INLINE_TYPES, download_name=att.filename,
+        max_age=0,
+    )
+    resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    resp.headers["Cache-Control"] = "private, no-store"
+    return resp
+
+
+# -- writing -----------------------------------------------------------------------------
+
+
+def _entry_form(entry) -> EntryForm:
+    session = db.session()
+    form = EntryForm(obj=entry if request.method == "GET" else None)
+    form.knowledge_items.choices = {
+        k.id: k.name for k in session.scalars(select(KnowledgeItem).order_by(KnowledgeItem.name))
+    }
+    form.department.choices = {0: "— ไม่ระบุ —"} | {
+        d.id: d.name for d in session.scalars(select(Department).order_by(Department.name))
+    }
+    if request.method == "GET" and entry is not None:
+        form.tags.data = ", ".join(t.name for t in entry.tags)
+        form.knowledge_items.data = [k.id for k in entry.knowledge_items]
+        form.department.data = entry.department_id or 0
+        form.fiscal_year.data = str(entry.fiscal_year or "")
+    elif request.method == "GET":
+        form.department.data = current_user().department_id or 0
+        form.visibility.data = "internal"
+    return form
+
+
+def _fields(form: EntryForm) -> service.EntryFields:
+    return service.EntryFields(
+        title=form.title.data, type=form.type.data, summary=form.summary.data or "", body=form.body.data,
+        tags=service.split_tags(form.tags.data), knowledge_items=form.knowledge_items.data or [],
+        department_id=form.department.data or 0, fiscal_year=form.fiscal_year.data,
+        visibility=form.visibility.data, featured=form.featured.data,
+    )
+
+
+@bp.route("/entries/new", methods=["GET", "POST"])
+@require(policy.can_create_entry)
+def entry_new():
+    form = _entry_form(None)
+    if form.validate_on_submit():
+        entry = service.save_entry(db.session(), None, _fields(form), current_user())
+        flash("บันทึกฉบับร่างแล้ว", "info")
+        return redirect(url_for("library.entry", slug=entry.slug))
+    return render_template("library/entry_form.html", form=form, entry=None), 400 if form.errors else 200
+
+
+@bp.route("/entries/<slug>/edit", methods=["GET", "POST"])
+@require(policy.is_workspace_user)
+def entry_edit(slug: str):
+    entry = service.editable_entry(db.session(), current_user(), slug)
+    form = _entry_form(entry)
+    if form.validate_on_submit():
+        service.save_entry(db.session(), entry, _fields(form), current_user())
+        flash("บันทึกการแก้ไขแล้ว", "info")
+        return redirect(url_for("library.entry", slug=entry.slug))
+    return render_template("library/entry_form.html", form=form, entry=entry), 400 if form.errors else 200
+
+
+@bp.post("/entries/<slug>/status")
+@require(policy.is_workspace_user)
+def entry_status(slug: str):
+    user = current_user()
+    entry = service.entry_for(db.session(), user, slug)
+    move = service.change_status(db.session(), entry, request.form.get("action", ""), user)
+    flash(f"{move.label}แล้ว — สถานะ: {ENTRY_STATUSES[entry.status]}", "info")
+    return redirect(url_for("library.entry", slug=entry.slug))
+
+
+@bp.post("/entries/<slug>/files")
+@require(policy.is_workspace_user)
+def entry_upload(slug: str):
+    user = current_user()
+    entry = service.entry_for(db.session(), user, slug)
+    if not policy.can_upload(user, entry):
+        raise Refused(f"{user.username} may not attach files to {slug}")
+    form = UploadForm()
+    if not form.validate_on_submit():
+        flash(" ".join(e for errs in form.errors.values() for e in errs) or "คำขอไม่ถูกต้อง", "error")
+        return redirect(url_for("library.entry", slug=entry.slug), code=303)
+    upload = form.file.data
+    limit = current_app.config["UPLOAD_MAX_BYTES"]
+    try:
+        service.attach_file(db.session(), entry, upload.filename, upload.read(limit + 1), user, _upload_folder(),
+                            limit)
+    except uploads.UploadRefused as err:
+        flash(f"ไม่รับไฟล์: {err.thai}", "error")
+        return render_template("library/entry.html", data=_open(entry.slug), upload_form=UploadForm()), 400
+    flash(f"แนบไฟล์ {upload.filename} แล้ว", "info")
+    return redirect(url_for("library.entry", slug=entry.slug))
+
+
+def _upload_folder() -> str:
+    return os.path.join(current_app.instance_path, "uploads")
+
+
+@bp.route("/admin/access-logs", methods=["GET", "POST"])
+@require(can_purge_logs)
+def access_logs():
+    """The admin's page to delete access rows older than a number of days."""
+    form = PurgeForm()
+    if form.validate_on_submit():
+        n = access.purge_older_than(db.session(), form.days.data, current_user())
+        flash(f"ลบบันทึกการเข้าถึงที่เก่ากว่า {form.days.data} วันแล้ว {n} รายการ", "info")
+        return redirect(url_for("library.access_logs"))
+    return render_template("library/access_logs.html", form=form), 400 if form.errors else 200

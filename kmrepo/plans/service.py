@@ -1,0 +1,39 @@
+"""The KM plan's indicators that kmrepo measures itself; for now the number of
+accesses to the knowledge base per fiscal year (docs/domain.md, "Indicators").
+
+Plain functions: a session and the acting user in, data out; no Flask.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from .. import clock
+from ..library import access
+from ..library.policy import visibilities
+from ..thai_dates import fiscal_year, fiscal_year_bounds
+
+#: Yearly access targets quoted in the real plans (docs/domain.md, "Indicators").
+ACCESS_TARGETS = (
+    (6, "อบจ.ปทุมธานี (อย่างน้อย ๖ ครั้ง)"),
+    (12, "ทต.บ้านใหม่ (อย่างน้อย ๑๒ ครั้ง)"),
+)
+
+
+def stats_data(session: Session, user, year: str | None = None) -> dict:
+    """Access statistics for fiscal year ``year`` (BE, as typed; default: the current
+    one): ``fiscal_year``, ``starts``/``ends`` (ISO dates), ``total``, ``by_year``,
+    ``by_month`` and ``by_entry`` (entries ``user`` may read), and ``targets``."""
+    fy = int(year) if year and year.isdigit() and len(year) <= 4 else fiscal_year(clock.now())
+    stats = access.access_stats(session, fy, visibilities(user))
+    starts, ends = fiscal_year_bounds(fy)
+    return {
+        "fiscal_year": fy,
+        "starts": starts.isoformat(),
+        "ends": ends.isoformat(),
+        "total": stats.total,
+        "by_year": [{"fiscal_year": y, "accesses": n} for y, n in stats.by_year],
+        "by_month": [{"year": y, "month": m, "accesses": n} for y, m, n in stats.by_month],
+        "by_entry": [{"slug": s, "title": t, "accesses": n} for s, t, n in stats.by_entry],
+        "targets": [{"target": n, "source": src, "met": stats.total >= n} for n, src in ACCESS_TARGETS],
+    }

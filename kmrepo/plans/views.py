@@ -1,0 +1,17 @@
+"""The KM plan's indicators on the web: the access statistics page and its JSON twin."""
+
+from __future__ import annotations
+
+from flask import Blueprint, request
+
+from .. import db
+from ..web import current_user, page
+from . import policy, service
+
+bp = Blueprint("plans", __name__)
+
+
+@page(bp, "/stats", "/api/stats", "plans/stats.html", check=policy.can_view_kpi)
+def stats():
+    """``?year=2570``: accesses to the knowledge base in a fiscal year (พ.ศ.)."""
+    return service.stats_data(db.session(), current_user(), request.args.get("year"))
