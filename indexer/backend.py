@@ -1,4 +1,5 @@
-"""The search backend interface and the shapes that cross it.
+"""The search backend interface, the shapes that cross it, and the search policy
+every backend shares.
 
 kmrepo talks to any search backend through :class:`SearchBackend`: add (insert or
 replace), delete, search, rebuild, count. The database is the source of truth; a backend
@@ -6,23 +7,49 @@ holds only derived data and can be rebuilt from :class:`IndexDocument` values at
 SQLite FTS5 (:mod:`indexer.sqlite_backend`) is the embedded default; Whoosh
 (:mod:`indexer.whoosh_backend`) is the alternative. :func:`indexer.registry.open_backend`
 opens either.
+
+Search policy is written once, here (:class:`TieredSearch`): how a query is prepared
+(:func:`prepare_query`), which filters exist (:func:`check_filters`), the order of the
+tiers of results (:data:`TIERS`), exclusions, sorting, paging, snippets, and what an
+index must have been built with (:func:`index_version`). A backend supplies primitives
+only, through an :class:`IndexReader`: match a prepared query at one tier with scores,
+filter, count facets, read stored text.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import heapq
+from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from .query import ParsedQuery, QueryPart, can_relax, parse_query, split_compounds
+from .segment import ANALYSIS_VERSION
+from .snippets import highlight_terms, hit_html
+from .synonyms import synonyms
+from .vocabulary import fingerprint
+
 #: Fields a search can be filtered on, and the facet counts a search returns.
 FILTER_FIELDS = ("type", "department", "knowledge_item", "fiscal_year", "visibility")
-#: When fewer documents than this match every word, a backend also looks further and
-#: appends what it finds below them, each group after the one before: SQLite first
-#: for each word inside longer words ("บริหารความเสี่ยง" then finds
-#: "การบริหารจัดการความเสี่ยง"), both backends then for documents with only some of
-#: the words.
+#: When fewer documents than this match every word, the search also looks further and
+#: appends what it finds below them, tier after tier (:data:`TIERS`).
 WIDEN_BELOW = 10
+#: The tiers of a search, in order (:meth:`TieredSearch.search`):
+#:
+#: - ``all``: documents with every word (a one-word chunk may be found inside longer
+#:   words of titles and labels, and of the vocabulary on SQLite);
+#: - ``inside``: each word may also stand inside a longer word of the text
+#:   ("บริหารความเสี่ยง" finds "การบริหารจัดการความเสี่ยง");
+#: - ``some``: documents with only some of the words (the page says so when no
+#:   document has them all);
+#: - ``split``: when nothing at all matched, a compound typed as one dictionary word is
+#:   read as its two words, any of them ("ป้ายโฆษณา" finds the signboard-tax manual).
+#:
+#: Each tier after the first runs only while fewer than :data:`WIDEN_BELOW` documents
+#: were found, and what it adds ranks below everything found before.
+TIERS = ("all", "inside", "some", "split")
 
 
 @dataclass(frozen=True)
@@ -130,3 +157,147 @@ class SearchBackend(Protocol):
     @property
     def needs_rebuild(self) -> bool:
         """True when the stored index is missing or from an older schema."""
+
+
+# -- the search policy every backend shares ---------------------------------------------------
+
+
+#: Queries are cut to this many characters before any analysis.
+MAX_QUERY_CHARS = 500
+
+
+def prepare_query(text: str) -> ParsedQuery:
+    """``text`` as typed, parsed (:func:`indexer.query.parse_query`, at most
+    :data:`MAX_QUERY_CHARS` characters) with runs of words that spell one synonym
+    variant joined into one part (:meth:`indexer.synonyms.Synonyms.join_parts`)."""
+    return synonyms().join_parts(parse_query(text[:MAX_QUERY_CHARS]))
+
+
+def check_filters(filters: dict[str, Sequence[str]]) -> None:
+    """ValueError for a filter field not in :data:`FILTER_FIELDS`."""
+    for name in filters:
+        if name not in FILTER_FIELDS:
+            raise ValueError(f"unknown filter field {name!r}")
+
+
+def index_version(schema_version: str) -> str:
+    """What an index must have been built with: the backend's ``schema_version``, the
+    analysis (:data:`indexer.segment.ANALYSIS_VERSION`) and the vocabulary
+    (:func:`indexer.vocabulary.fingerprint`). An index stored with another is rebuilt."""
+    return f"{schema_version}:{ANALYSIS_VERSION}:{fingerprint()}"
+
+
+Key = Hashable
+
+
+class IndexReader(Protocol):
+    """A consistent snapshot of one backend's index: the primitives
+    :class:`TieredSearch` builds every search from. Keys are the backend's own
+    document handles (a rowid, a docnum), valid while the reader is open."""
+
+    def keys(self) -> Collection[Key]:
+        """Every document."""
+
+    def matching(self, filters: dict[str, Sequence[str]]) -> set[Key] | None:
+        """The documents whose fields match every filter (any of its values); None when
+        the filters leave every document in."""
+
+    def match(self, parsed: ParsedQuery, tier: str, keep: set[Key] | None) -> dict[Key, float] | None:
+        """key → score (higher is better) of the documents matching the required parts
+        of ``parsed`` at ``tier`` (``all``, ``inside`` or ``some``; see :data:`TIERS`),
+        optional parts, proximity and featured entries raising the score. None when
+        this tier can find nothing the ``all`` tier did not. ``keep`` may be used to
+        skip documents outside it; the caller drops them anyway."""
+
+    def excluded(self, part: QueryPart) -> Iterable[Key]:
+        """The documents matching ``part`` (a ``-word`` of the query)."""
+
+    def updated(self, key: Key):
+        """The document's last update, comparable with another document's."""
+
+    def facets(self, keys: Collection[Key]) -> dict[str, dict[str, int]]:
+        """For each of :data:`FILTER_FIELDS`, value → how many of ``keys`` have it."""
+
+    def stored(self, keys: Sequence[Key]) -> dict[Key, tuple[str, str, str, str]]:
+        """``(id, title, summary, body)`` of each of ``keys``."""
+
+
+class TieredSearch:
+    """The search every backend runs (mix-in for a :class:`SearchBackend`): a backend
+    defines :meth:`reader` and gets :meth:`search`."""
+
+    def reader(self) -> AbstractContextManager[IndexReader]:
+        """A context manager giving an :class:`IndexReader` over one snapshot."""
+        raise NotImplementedError
+
+    def search(self, request: SearchRequest) -> SearchResults:
+        """Rank the documents that match ``request``, tier by tier (:data:`TIERS`);
+        never raises for any text a user can type (ValueError for an unknown filter
+        field, which no user types)."""
+        check_filters(request.filters)
+        parsed = prepare_query(request.text)
+        limit = max(1, min(request.limit, 100))
+        offset = max(0, min(request.offset, 100_000))
+        with self.reader() as reader:
+            keep = reader.matching(request.filters)
+            relaxed = False
+            if parsed.is_empty:
+                scores = dict.fromkeys(reader.keys() if keep is None else keep, 0.0)
+            else:
+                scores, parsed, relaxed = _tiers(reader, parsed, keep)
+            for part in parsed.excluded:
+                for key in reader.excluded(part):
+                    scores.pop(key, None)
+            if parsed.is_empty or request.sort == "date":
+                rank = lambda k: (reader.updated(k), k)  # noqa: E731
+            else:
+                rank = lambda k: (scores[k], reader.updated(k))  # noqa: E731
+            page = heapq.nlargest(offset + limit, scores, key=rank)[offset:]
+            stored = reader.stored(page)
+            terms, subs = highlight_terms(parsed)
+            hits = []
+            for key in page:
+                doc_id, title, summary, body = stored[key]
+                title_html, snippet_html = hit_html(title, body, summary, terms, subs)
+                hits.append(Hit(id=doc_id, score=scores[key], title_html=title_html, snippet_html=snippet_html))
+            facets = reader.facets(scores.keys())
+        return SearchResults(total=len(scores), hits=hits, facets=facets, relaxed=relaxed)
+
+
+def _tiers(reader: IndexReader, parsed: ParsedQuery, keep: set[Key] | None
+           ) -> tuple[dict[Key, float], ParsedQuery, bool]:
+    """``(scores, parsed, relaxed)`` after the tiers of :data:`TIERS`: ``parsed`` is the
+    split query when the ``split`` tier ran, ``relaxed`` True when no document had
+    every word and some-words results are shown instead."""
+    scores = _only(reader.match(parsed, "all", keep), keep)
+    if len(scores) < WIDEN_BELOW:
+        _append(scores, _only(reader.match(parsed, "inside", keep), keep))
+    relaxed = False
+    if len(scores) < WIDEN_BELOW and can_relax(parsed):
+        relaxed = not scores
+        _append(scores, _only(reader.match(parsed, "some", keep), keep))
+        relaxed = relaxed and bool(scores)
+    if not scores and (split := split_compounds(parsed)):
+        parsed, scores = split, _only(reader.match(split, "some", keep), keep)
+        relaxed = bool(scores)
+    return scores, parsed, relaxed
+
+
+def _only(scores: dict[Key, float] | None, keep: set[Key] | None) -> dict[Key, float]:
+    if not scores:
+        return {}
+    if keep is None:
+        return scores
+    return {k: s for k, s in scores.items() if k in keep}
+
+
+def _append(scores: dict[Key, float], more: dict[Key, float]) -> None:
+    """Add the documents of ``more`` missing from ``scores``, their scores scaled so
+    every one ranks below the lowest of ``scores``."""
+    extra = {k: s for k, s in more.items() if k not in scores}
+    if not extra:
+        return
+    floor, top = (min(scores.values()) if scores else 1.0), max(extra.values())
+    scale = min(1.0, 0.99 * floor / top) if top > 0 else 1.0
+    scores.update({k: s * scale for k, s in extra.items()})
+

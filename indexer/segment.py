@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
 
+from . import vocabulary
 from .normalize import normalize, normalize_text
 
 # A Thai run starts with a Thai letter and may contain dots, so abbreviations such as
@@ -59,9 +60,9 @@ def splits(word: str, dictionary: frozenset[str]) -> list[tuple[str, str]]:
     document can change it: "วิธีการ" is "วิธี|การบริหาร" in "วิธีการบริหาร",
     "แนวทาง" is "แนว|ทางการ" in "แนวทางการดำเนินงาน", "การปฏิบัติ" is
     "การ|ปฏิบัติงาน"; a PDF table wraps "ระยะ⏎เวลา". Queries therefore also accept the
-    two words side by side (:meth:`indexer.vocabulary.Synonyms.query_slots`), and the
+    two words side by side (:meth:`indexer.synonyms.Synonyms.query_slots`), and the
     SQLite backend the first followed by a word that starts with the second
-    (:func:`indexer.vocabulary.open_ended`). Empty for words shorter than four
+    (:func:`indexer.synonyms.open_ended`). Empty for words shorter than four
     characters and non-Thai words."""
     if len(word) < 4 or not "\u0e01" <= word[0] <= "\u0e4f":
         return []
@@ -418,13 +419,20 @@ class Segmenter:
 
 
 _lock = threading.Lock()
+_built: tuple[int, Segmenter] | None = None
 
 
-@lru_cache(maxsize=1)
 def segmenter() -> Segmenter:
-    """The process-wide :class:`Segmenter` with kmrepo's dictionary (built once)."""
-    with _lock:
-        return Segmenter(load_dictionary())
+    """The process-wide :class:`Segmenter` with kmrepo's dictionary, built once per
+    vocabulary (:func:`indexer.vocabulary.generation`)."""
+    global _built
+    built = _built
+    if built is None or built[0] != vocabulary.generation():
+        with _lock:
+            if _built is None or _built[0] != vocabulary.generation():
+                _built = (vocabulary.generation(), Segmenter(load_dictionary()))
+            built = _built
+    return built[1]
 
 
 def load_dictionary() -> frozenset[str]:
@@ -432,10 +440,8 @@ def load_dictionary() -> frozenset[str]:
     and any configured in :func:`indexer.vocabulary.configure`), with dotless variants."""
     from pythainlp.corpus import thai_words
 
-    from .vocabulary import word_lines
-
     base = set(thai_words())
-    base.update(word_lines())
+    base.update(vocabulary.word_lines())
     out = set()
     for word in base:
         w = normalize(word).text.replace(".", "").strip()

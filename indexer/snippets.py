@@ -18,7 +18,7 @@ from .ngrams import is_thai
 from .normalize import Normalized, normalize, normalize_text
 from .query import ParsedQuery
 from .segment import iter_tokens, readings, segmenter, stem_of, words
-from .vocabulary import synonyms
+from .synonyms import synonyms
 
 ELLIPSIS = "…"
 #: Length of a result's snippet, in characters.

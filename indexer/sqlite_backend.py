@@ -24,23 +24,22 @@ does the same work in C (figures in the README, "Benchmarks").
 
 from __future__ import annotations
 
-import heapq
 import multiprocessing
 import os
 import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from itertools import islice
 
-from .backend import FILTER_FIELDS, WIDEN_BELOW, Hit, IndexDocument, Progress, SearchRequest, SearchResults
+from .backend import FILTER_FIELDS, IndexDocument, Progress, TieredSearch, index_version
 from .ngrams import is_thai
 from .normalize import normalize_text
-from .query import ParsedQuery, QueryPart, can_relax, parse_query, split_compounds
-from .segment import ANALYSIS_VERSION, document_words, readings, segmenter, words
-from .snippets import highlight_terms, hit_html
-from .vocabulary import fingerprint, inside_variants, open_ended, synonyms
+from .query import ParsedQuery, QueryPart
+from .segment import document_words, readings, segmenter, words
+from .synonyms import inside_variants, open_ended, synonyms
 
 #: Bump when the schema or the analysis changes: an older index is then rebuilt.
 SCHEMA_VERSION = "5"
@@ -72,7 +71,7 @@ CREATE TABLE docs (
     title TEXT NOT NULL, labels TEXT NOT NULL, summary TEXT NOT NULL, body TEXT NOT NULL
 );
 -- prefix: the words starting with 3 or 4 given letters ("การ", "ความ") come from an index
--- of their own, for the open-ended word pairs of queries (vocabulary.open_ended), for 13% more space
+-- of their own, for the open-ended word pairs of queries (synonyms.open_ended), for 13% more space
 CREATE VIRTUAL TABLE words USING fts5(title, tags, summary, body, content='', prefix='3 4', tokenize="{_WORD_TOKENIZER}");
 CREATE VIRTUAL TABLE grams USING fts5(title, content='', tokenize='trigram');
 CREATE TABLE terms (rowid INTEGER PRIMARY KEY, term TEXT NOT NULL UNIQUE);
@@ -80,8 +79,9 @@ CREATE VIRTUAL TABLE term_grams USING fts5(term, content='terms', content_rowid=
 """
 
 
-class SqliteBackend:
-    """A :class:`indexer.backend.SearchBackend` in the SQLite file ``path``.
+class SqliteBackend(TieredSearch):
+    """A :class:`indexer.backend.SearchBackend` in the SQLite file ``path``; searches
+    through the shared policy (:class:`indexer.backend.TieredSearch`).
 
     The file (and its folder) is created when missing. An index from another
     :data:`SCHEMA_VERSION`, analysis (:data:`indexer.segment.ANALYSIS_VERSION`) or
@@ -204,45 +204,12 @@ class SqliteBackend:
 
     # -- searching --------------------------------------------------------------------
 
-    def search(self, request: SearchRequest) -> SearchResults:
-        """Rank the documents that match ``request`` (see :mod:`indexer.query`)."""
-        for name in request.filters:
-            if name not in FILTER_FIELDS:
-                raise ValueError(f"unknown filter field {name!r}")
-        parsed = synonyms().join_parts(parse_query(request.text))
-        limit = max(1, min(request.limit, 100))
-        offset = max(0, request.offset)
+    @contextmanager
+    def reader(self) -> Iterator[_Reader]:
+        """An :class:`indexer.backend.IndexReader` over one read transaction."""
         db = self._db()
         with _transaction(db, write=False):
-            meta = self._metadata(db)
-            keep = meta.matching(request.filters)
-            relaxed = False
-            if parsed.is_empty:
-                scores = dict.fromkeys(meta.rows if keep is None else keep, 0.0)
-            else:
-                scores = _keep(_score(db, parsed, False, meta), keep)
-                if len(scores) < WIDEN_BELOW and any(len(_slots(p)) > 1 and not p.phrase for p in parsed.required):
-                    _append(scores, _keep(_score(db, parsed, False, meta, widened=True), keep))
-                if len(scores) < WIDEN_BELOW and can_relax(parsed):
-                    # Entries with only some of the words, after those with all of them.
-                    relaxed = not scores
-                    _append(scores, _keep(_score(db, parsed, True, meta), keep))
-                    relaxed = relaxed and bool(scores)
-                if not scores and (split := split_compounds(parsed)):
-                    # Nothing has the compound typed: entries with its words, any of them.
-                    parsed, scores = split, _keep(_score(db, split, True, meta), keep)
-                    relaxed = bool(scores)
-            for part in parsed.excluded:
-                for rowid in _part_scores(db, part, relaxed=False):
-                    scores.pop(rowid, None)
-            updated = meta.updated
-            if parsed.is_empty or request.sort == "date":
-                key = lambda r: (updated[r], r)
-            else:
-                key = lambda r: (scores[r], updated[r])
-            page = heapq.nlargest(offset + limit, scores, key=key)[offset:]
-            hits = self._hits(db, page, scores, parsed)
-        return SearchResults(total=len(scores), hits=hits, facets=meta.facets(scores.keys()), relaxed=relaxed)
+            yield _Reader(db, self._metadata(db))
 
     def _metadata(self, db: sqlite3.Connection) -> _Meta:
         """Every document's filter fields (:class:`_Meta`), cached until the index
@@ -253,20 +220,45 @@ class SqliteBackend:
                 self._meta = (generation, _Meta(db))
             return self._meta[1]
 
-    def _hits(self, db, page: list[int], scores: dict[int, float], parsed: ParsedQuery) -> list[Hit]:
-        if not page:
-            return []
-        marks = ",".join("?" * len(page))
-        rows = {r[0]: r[1:] for r in db.execute(
-            f"SELECT rowid, id, title, summary, body FROM docs WHERE rowid IN ({marks})", page)}
-        terms, subs = highlight_terms(parsed)
-        hits = []
-        for rowid in page:
-            doc_id, title, summary, body = rows[rowid]
-            title_html, snippet_html = hit_html(title, body, summary, terms, subs)
-            hits.append(Hit(id=doc_id, score=0.0 if parsed.is_empty else scores[rowid], title_html=title_html,
-                            snippet_html=snippet_html))
-        return hits
+
+class _Reader:
+    """The primitives of :class:`indexer.backend.IndexReader` over one SQLite read
+    transaction; keys are rowids of ``docs``."""
+
+    def __init__(self, db: sqlite3.Connection, meta: _Meta):
+        self.db, self.meta = db, meta
+
+    def keys(self):
+        return self.meta.rows.keys()
+
+    def matching(self, filters):
+        return self.meta.matching(filters)
+
+    def match(self, parsed: ParsedQuery, tier: str, keep) -> dict[int, float] | None:
+        """``all``: :func:`_score`; ``inside``: the same with each word also inside
+        longer words, where a part has several words (a one-word part is already
+        looked for inside longer words at ``all``); ``some``: any of the words."""
+        if tier == "inside":
+            if not any(len(_slots(p)) > 1 and not p.phrase for p in parsed.required):
+                return None
+            return _score(self.db, parsed, False, self.meta, widened=True)
+        return _score(self.db, parsed, tier == "some", self.meta)
+
+    def excluded(self, part: QueryPart):
+        return _part_scores(self.db, part, relaxed=False).keys()
+
+    def updated(self, key: int) -> str:
+        return self.meta.updated[key]
+
+    def facets(self, keys):
+        return self.meta.facets(keys)
+
+    def stored(self, keys):
+        if not keys:
+            return {}
+        marks = ",".join("?" * len(keys))
+        return {r[0]: r[1:] for r in self.db.execute(
+            f"SELECT rowid, id, title, summary, body FROM docs WHERE rowid IN ({marks})", list(keys))}
 
 
 # -- analysis (runs in worker processes during a rebuild) --------------------------------
@@ -363,8 +355,8 @@ class _transaction:
 
 
 def _version() -> str:
-    """What an index must have been built with: the schema, analysis and vocabulary."""
-    return f"{SCHEMA_VERSION}:{ANALYSIS_VERSION}:{fingerprint()}"
+    """What an index must have been built with (:func:`indexer.backend.index_version`)."""
+    return index_version(SCHEMA_VERSION)
 
 
 def _create(db: sqlite3.Connection, with_meta: bool = True) -> None:
@@ -486,12 +478,6 @@ class _Meta:
 _META_COLUMNS = {"type": 0, "department": 1, "knowledge_item": 2, "fiscal_year": 3, "visibility": 4}
 
 
-def _keep(scores: dict[int, float], keep: set[int] | None) -> dict[int, float]:
-    if keep is None:
-        return scores
-    return {r: s for r, s in scores.items() if r in keep}
-
-
 def _quote(text: str) -> str:
     """An FTS5 string (a phrase of the words it holds)."""
     return '"' + text.replace('"', '""') + '"'
@@ -516,31 +502,20 @@ def _word_expression(toks: list[str], phrase: bool, relaxed: bool) -> str | None
 
 def _slot_expression(slot: tuple[tuple[str, ...], ...]) -> str:
     """The FTS5 expression matching any variant of ``slot``; a pair
-    :func:`~indexer.vocabulary.open_ended` is a phrase whose last word is a prefix
+    :func:`~indexer.synonyms.open_ended` is a phrase whose last word is a prefix
     ("วิธี การ"* finds "วิธี|การบริหาร" for "วิธีการ"), served by the prefix index."""
     return " OR ".join(_quote(" ".join(v)) + ("*" if open_ended(slot, v) else "") for v in slot)
 
 
 def _slots(part: QueryPart) -> list[tuple[tuple[str, ...], ...]]:
     """The word slots a document must fill to match ``part``
-    (:meth:`indexer.vocabulary.Synonyms.query_slots`)."""
+    (:meth:`indexer.synonyms.Synonyms.query_slots`)."""
     return synonyms().query_slots(_part_words(part))
 
 
 def _single_words(slots: list[tuple[tuple[str, ...], ...]]) -> list[str]:
     """The variants of ``slots`` that are one word (those a slot's word query finds whole)."""
     return [v[0] for slot in slots for v in slot if len(v) == 1]
-
-
-def _append(scores: dict[int, float], more: dict[int, float]) -> None:
-    """Add the documents of ``more`` missing from ``scores``, their scores scaled so
-    every one ranks below the lowest of ``scores``."""
-    extra = {r: s for r, s in more.items() if r not in scores}
-    if not extra:
-        return
-    floor, top = (min(scores.values()) if scores else 1.0), max(extra.values())
-    scale = min(1.0, 0.99 * floor / top) if top > 0 else 1.0
-    scores.update({r: s * scale for r, s in extra.items()})
 
 
 def _word_scores(db: sqlite3.Connection, expr: str) -> Iterator[tuple[int, float]]:

@@ -14,7 +14,8 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import partial
 from typing import ClassVar
@@ -25,12 +26,11 @@ from whoosh.analysis import Token as WhooshToken
 from whoosh.fields import BOOLEAN, DATETIME, ID, KEYWORD, TEXT, Schema
 from whoosh.scoring import BM25F
 
-from .backend import FILTER_FIELDS, WIDEN_BELOW, Hit, IndexDocument, Progress, SearchRequest, SearchResults
+from .backend import FILTER_FIELDS, IndexDocument, Progress, TieredSearch, index_version
 from .ngrams import is_thai, ngram_tokens, ngrams
-from .query import ParsedQuery, QueryPart, can_relax, parse_query, split_compounds
-from .segment import ANALYSIS_VERSION, Token, iter_tokens, readings, words
-from .snippets import highlight_terms, hit_html
-from .vocabulary import fingerprint, inside_variants, synonyms
+from .query import ParsedQuery, QueryPart
+from .segment import Token, iter_tokens, readings, words
+from .synonyms import inside_variants, synonyms
 
 #: Bump when the schema or the analysis changes: an older index is then rebuilt.
 SCHEMA_VERSION = "7"
@@ -98,8 +98,9 @@ def build_schema() -> Schema:
     )
 
 
-class WhooshBackend:
-    """A :class:`indexer.backend.SearchBackend` storing a Whoosh index in ``path``.
+class WhooshBackend(TieredSearch):
+    """A :class:`indexer.backend.SearchBackend` storing a Whoosh index in ``path``;
+    searches through the shared policy (:class:`indexer.backend.TieredSearch`).
 
     The folder is created when missing. An index from another :data:`SCHEMA_VERSION`,
     analysis (:data:`indexer.segment.ANALYSIS_VERSION`) or vocabulary is replaced by an
@@ -216,63 +217,68 @@ class WhooshBackend:
 
     # -- searching -----------------------------------------------------------------
 
-    def search(self, request: SearchRequest) -> SearchResults:
-        """Rank the documents that match ``request`` (see :mod:`indexer.query`)."""
-        parsed = synonyms().join_parts(parse_query(request.text))
-        flt = _filter_query(request.filters)
-        limit = max(1, min(request.limit, 100))
-        offset = max(0, request.offset)
-        searcher = self._searcher()
-        # At least WIDEN_BELOW hits, so all of them are known when partial ones follow.
-        fetch = max(offset + limit, WIDEN_BELOW)
-        q, strict_possible = _build_query(parsed, relaxed=False, body_grams=False)
-        results = self._run(searcher, q, flt, request.sort, fetch)
-        if len(results) < WIDEN_BELOW:
-            # Few entries: look inside the words of the bodies too (the body trigrams
-            # cost a common word seconds at 10,000 entries, so only when needed).
-            q, strict_possible = _build_query(parsed, relaxed=False)
-            results = self._run(searcher, q, flt, request.sort, fetch)
-        page = list(results[offset : offset + limit])
-        relaxed = False
-        if len(results) < WIDEN_BELOW and strict_possible:
-            # Entries with only some of the words, after those with all of them.
-            strict = [h["id"] for h in results]
-            q, _ = _build_query(parsed, relaxed=True)
-            results = self._run(searcher, q, flt, request.sort, offset + limit + len(strict))
-            ranked = list(results)
-            if request.sort != "date":
-                order = {doc_id: i for i, doc_id in enumerate(strict)}
-                ranked.sort(key=lambda h: order.get(h["id"], len(order)))  # stable: partial ones keep their order
-            page = ranked[offset : offset + limit]
-            relaxed = not strict and bool(ranked)
-        if not len(results) and (split := split_compounds(parsed)):
-            # Nothing has the compound typed: entries with its words, any of them.
-            parsed = split
-            q, _ = _build_query(split, relaxed=True)
-            results = self._run(searcher, q, flt, request.sort, offset + limit)
-            page = list(results[offset : offset + limit])
-            relaxed = bool(page)
-        terms, subs = highlight_terms(parsed)
-        browsing = isinstance(q, query.Every)
-        hits = [_hit(h, terms, subs, browsing) for h in page]
-        facets = {name: _facet_counts(results, name) for name in FILTER_FIELDS}
-        return SearchResults(total=len(results), hits=hits, facets=facets, relaxed=relaxed)
+    @contextmanager
+    def reader(self) -> Iterator[_Reader]:
+        """An :class:`indexer.backend.IndexReader` over this thread's searcher."""
+        yield _Reader(self._searcher())
 
-    def _run(self, searcher, q, flt, sort, limit):
+
+class _Reader:
+    """The primitives of :class:`indexer.backend.IndexReader` over one Whoosh searcher;
+    keys are document numbers."""
+
+    def __init__(self, searcher):
+        self.searcher = searcher
+        self._updated = searcher.reader().column_reader("updated")
+
+    def keys(self):
+        return list(self.searcher.reader().all_doc_ids())
+
+    def matching(self, filters):
+        flt = _filter_query(filters)
+        return None if flt is None else set(self.searcher.docs_for_query(flt))
+
+    def match(self, parsed: ParsedQuery, tier: str, keep) -> dict[int, float] | None:
+        """``all``: whole words, or the chunk inside the words of titles and labels
+        (title trigrams); ``inside``: inside the words of bodies too (body trigrams,
+        which cost a common word seconds at 10,000 entries, so only when few entries
+        matched); ``some``: any of the words, body trigrams included."""
+        q = _build_query(parsed, relaxed=tier == "some", body_grams=tier != "all")
+        if q is None:
+            return {}
+        results = self.searcher.search(q, limit=None, filter=keep)
+        return {docnum: float(score or 0.0) for docnum, score in results.items()}
+
+    def excluded(self, part: QueryPart):
+        q = _part_query(part, False)
+        return self.searcher.docs_for_query(q) if q is not None else ()
+
+    def updated(self, key: int):
+        return self._updated[key]
+
+    def facets(self, keys):
+        if not keys:
+            return {name: {} for name in FILTER_FIELDS}
         groupedby = {name: sorting.FieldFacet(name, allow_overlap=(name == "knowledge_item"))
                      for name in FILTER_FIELDS}
-        kwargs = {"limit": limit, "filter": flt, "groupedby": groupedby, "maptype": sorting.Count}
-        if sort == "date" or isinstance(q, query.Every):
-            kwargs.update(sortedby="updated", reverse=True)
-        return searcher.search(q, **kwargs)
+        results = self.searcher.search(query.Every(), filter=set(keys), groupedby=groupedby,
+                                       maptype=sorting.Count, limit=1)
+        return {name: _facet_counts(results, name) for name in FILTER_FIELDS}
+
+    def stored(self, keys):
+        out = {}
+        for key in keys:
+            f = self.searcher.stored_fields(key)
+            out[key] = (f["id"], f.get("title", ""), f.get("summary") or "", f.get("body") or "")
+        return out
 
 
 # -- helpers -------------------------------------------------------------------------
 
 
 def _version() -> str:
-    """What an index must have been built with: the schema, analysis and vocabulary."""
-    return f"{SCHEMA_VERSION}:{ANALYSIS_VERSION}:{fingerprint()}"
+    """What an index must have been built with (:func:`indexer.backend.index_version`)."""
+    return index_version(SCHEMA_VERSION)
 
 
 def _read(path: str) -> str | None:
@@ -309,8 +315,6 @@ def _fields(doc: IndexDocument) -> dict:
 def _filter_query(filters: dict[str, Sequence[str]]):
     clauses = []
     for name, values in filters.items():
-        if name not in FILTER_FIELDS:
-            raise ValueError(f"unknown filter field {name!r}")
         values = [str(v) for v in values if str(v)]
         if values:
             clauses.append(query.Or([query.Term(name, v) for v in values]))
@@ -320,8 +324,8 @@ def _filter_query(filters: dict[str, Sequence[str]]):
 def _part_query(part: QueryPart, relaxed: bool, body_grams: bool = True):
     """The query for one typed chunk: whole words of any of its readings
     (:func:`~indexer.segment.readings`; all the words, or a phrase), each word or
-    abbreviation also as any of its synonyms (:mod:`indexer.vocabulary`), or the chunk
-    (and its :func:`~indexer.vocabulary.inside_variants`) as a substring through the
+    abbreviation also as any of its synonyms (:mod:`indexer.synonyms`), or the chunk
+    (and its :func:`~indexer.synonyms.inside_variants`) as a substring through the
     trigram fields (the title's only, unless ``body_grams``)."""
     first, *others = readings(part.text)
     if not first:
@@ -361,7 +365,7 @@ def _reading_query(toks: list[str], phrase: bool, relaxed: bool):
 def _slot_query(slot: tuple[tuple[str, ...], ...], fields: list[str]):
     """Any of a slot's word sequences, as a phrase, in any of ``fields``.
 
-    Pairs :func:`~indexer.vocabulary.open_ended` stay exact here: a phrase ending in a
+    Pairs :func:`~indexer.synonyms.open_ended` stay exact here: a phrase ending in a
     prefix ("วิธี" + การ…) is matched in pure Python over every word starting with
     การ, which cost a common query seconds at 10,000 entries. The body trigrams find
     such words when few entries match (:meth:`WhooshBackend.search`)."""
@@ -370,7 +374,7 @@ def _slot_query(slot: tuple[tuple[str, ...], ...], fields: list[str]):
 
 def _proximity_bonus(parsed: ParsedQuery):
     """Extra score where the query's words stand together: each pair of
-    :meth:`~indexer.vocabulary.Synonyms.proximity_pairs` found side by side, and, with
+    :meth:`~indexer.synonyms.Synonyms.proximity_pairs` found side by side, and, with
     two pairs or more, all the words within a dozen words."""
     pairs = synonyms().proximity_pairs(parsed.required)
     if not pairs:
@@ -387,33 +391,20 @@ def _phrase(fieldname: str, toks: list[str]):
 
 
 def _build_query(parsed: ParsedQuery, relaxed: bool, body_grams: bool = True):
-    """Return ``(query, relaxable)``; ``relaxable`` is True when a relaxed (any word)
-    form of the query could find more (:func:`indexer.query.can_relax`).
-    ``body_grams``: see :func:`_part_query` (exclusions always use them)."""
+    """The query for the required parts of ``parsed``: all of them (any, when
+    ``relaxed``), raised by optional parts, the proximity bonus and featured entries;
+    None when no part has words. ``body_grams``: see :func:`_part_query`."""
     required = [q for q in (_part_query(p, relaxed, body_grams) for p in parsed.required) if q is not None]
-    excluded = [q for q in (_part_query(p, False) for p in parsed.excluded) if q is not None]
     if not required:
-        positive = query.Every()
-        relaxable = False
-    else:
-        positive = query.Or(required) if relaxed else query.And(required)
-        relaxable = can_relax(parsed)
-        optional = [_reading_query(toks, False, False) for p in parsed.optional if (toks := words(p.text))]
-        if optional:
-            positive = query.AndMaybe(positive, query.Or(optional))
-        bonus = _proximity_bonus(parsed)
-        if bonus is not None:
-            positive = query.AndMaybe(positive, bonus)
-        positive = query.AndMaybe(positive, query.Term("featured", True, boost=FEATURED_BOOST))
-    if excluded:
-        positive = query.AndNot(positive, query.Or(excluded))
-    return positive, relaxable
-
-
-def _hit(h, terms: set[str], subs: set[str], browsing: bool) -> Hit:
-    title_html, snippet_html = hit_html(h.get("title", ""), h.get("body") or "", h.get("summary") or "", terms, subs)
-    score = 0.0 if browsing else float(h.score or 0.0)
-    return Hit(id=h["id"], score=score, title_html=title_html, snippet_html=snippet_html)
+        return None
+    positive = query.Or(required) if relaxed else query.And(required)
+    optional = [_reading_query(toks, False, False) for p in parsed.optional if (toks := words(p.text))]
+    if optional:
+        positive = query.AndMaybe(positive, query.Or(optional))
+    bonus = _proximity_bonus(parsed)
+    if bonus is not None:
+        positive = query.AndMaybe(positive, bonus)
+    return query.AndMaybe(positive, query.Term("featured", True, boost=FEATURED_BOOST))
 
 
 def _facet_counts(results, name: str) -> dict[str, int]:

@@ -41,7 +41,7 @@ def test_thai_typing_slips_normalise_with_offsets_into_the_typed_text():
 
 
 def test_acronyms_read_from_every_spelling_of_their_letter_names():
-    from indexer.vocabulary import LETTER_NAMES, read_letters, spell_letters
+    from indexer.synonyms import LETTER_NAMES, read_letters, spell_letters
 
     for letter, names in LETTER_NAMES.items():
         for name in names:
@@ -317,7 +317,7 @@ def test_words_typed_together_rank_entries_having_them_together_first(backend):
 def test_proximity_looks_only_between_words_not_already_together():
     """Words inside a quoted phrase or a multi-word synonym variant stand together in
     every match, and a noun stands with the word inside it: no bonus pairs for those."""
-    from indexer.vocabulary import synonyms
+    from indexer.synonyms import synonyms
 
     def pairs(text):
         vocabulary = synonyms()
