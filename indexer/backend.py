@@ -19,6 +19,7 @@ filter, count facets, read stored text.
 from __future__ import annotations
 
 import heapq
+import re
 from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -166,11 +167,15 @@ class SearchBackend(Protocol):
 MAX_QUERY_CHARS = 500
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def prepare_query(text: str) -> ParsedQuery:
-    """``text`` as typed, parsed (:func:`indexer.query.parse_query`, at most
-    :data:`MAX_QUERY_CHARS` characters) with runs of words that spell one synonym
+    """``text`` as typed, cut to :data:`MAX_QUERY_CHARS` characters, control characters
+    (a NUL byte, which no engine's string syntax takes) read as spaces, parsed
+    (:func:`indexer.query.parse_query`), with runs of words that spell one synonym
     variant joined into one part (:meth:`indexer.synonyms.Synonyms.join_parts`)."""
-    return synonyms().join_parts(parse_query(text[:MAX_QUERY_CHARS]))
+    return synonyms().join_parts(parse_query(_CONTROL.sub(" ", text[:MAX_QUERY_CHARS])))
 
 
 def check_filters(filters: dict[str, Sequence[str]]) -> None:

@@ -67,6 +67,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     from . import db, web
     from .accounts import views as accounts_views
+    from .library import index_sync
     from .library import views as library_views
     from .plans import views as plans_views
 
@@ -75,6 +76,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     vocabulary.configure([os.path.join(vocab, "words.txt")], [os.path.join(vocab, "synonyms.txt")])
     app.extensions["kmrepo.search"] = open_backend(app.config["SEARCH_BACKEND"], app.config["INDEX_DIR"])
     db.init_app(app)
+    db.on_new_session(app, lambda s: index_sync.watch(s, app.extensions["kmrepo.search"]))
     db.upgrade(app)
     _index_ready(app)
     app.url_map.converters["id"] = web.IdConverter

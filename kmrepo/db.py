@@ -16,7 +16,6 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from .library import index_sync
 
 
 def init_app(app: Flask) -> None:
@@ -30,6 +29,7 @@ def init_app(app: Flask) -> None:
         event.listen(engine, "connect", _sqlite_pragmas)
     factory = sessionmaker(bind=engine, expire_on_commit=False)
     app.extensions["kmrepo.db"] = (engine, factory)
+    app.extensions["kmrepo.session_hooks"] = []
     app.teardown_appcontext(_close_session)
 
 
@@ -48,14 +48,20 @@ def engine() -> Engine:
 def session() -> Session:
     """The session of the current app context (created on first use).
 
-    Committing it also brings the search index up to date (see
-    :mod:`kmrepo.library.index_sync`).
+    Each function of :func:`on_new_session` is called with it first: the app factory
+    makes its commits bring the search index up to date (:mod:`kmrepo.library.index_sync`).
     """
     if "db_session" not in g:
         s = current_app.extensions["kmrepo.db"][1]()
-        index_sync.watch(s, current_app.extensions["kmrepo.search"])
+        for hook in current_app.extensions["kmrepo.session_hooks"]:
+            hook(s)
         g.db_session = s
     return g.db_session
+
+
+def on_new_session(app: Flask, hook) -> None:
+    """Call ``hook(session)`` on every new session of ``app`` (:func:`session`)."""
+    app.extensions["kmrepo.session_hooks"].append(hook)
 
 
 def _close_session(_exc) -> None:

@@ -14,17 +14,11 @@ from typing import Any
 
 from flask import Blueprint, Flask, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
-from markupsafe import Markup
 from werkzeug.routing import BaseConverter, ValidationError
 
 from . import clock
 from .accounts import policy as accounts_policy
-from .accounts.models import ROLES
 from .errors import DomainError
-from .library import policy as library_policy
-from .library.models import ENTRY_STATUSES, ENTRY_TYPES, KNOWLEDGE_KINDS, VISIBILITIES
-from .library.rendering import render_markdown
-from .plans import policy as plans_policy
 from .thai_dates import MONTHS, fiscal_year, format_thai_date, thai_digits
 
 # No inline script or style anywhere: every asset is served from /static.
@@ -62,25 +56,13 @@ class IdConverter(BaseConverter):
 
 
 def init_app(app: Flask) -> None:
-    """Register filters, globals, headers and error handlers on ``app``."""
-    app.jinja_env.filters.update(
-        thai_date=_thai_date,
-        thai_digits=thai_digits,
-        markdown=lambda text: Markup(render_markdown(text)),
-        role_names=lambda roles: ", ".join(ROLES.get(r, r) for r in sorted(roles) if r in ROLES),
-    )
+    """Register the shared filters and globals, headers and error handlers on ``app``.
+    Each area adds its own names for templates (:func:`template_names`)."""
+    app.jinja_env.filters.update(thai_date=_thai_date, thai_digits=thai_digits)
     app.jinja_env.globals.update(
-        ENTRY_TYPES=ENTRY_TYPES,
-        ENTRY_STATUSES=ENTRY_STATUSES,
-        KNOWLEDGE_KINDS=KNOWLEDGE_KINDS,
-        VISIBILITIES=VISIBILITIES,
         current_fiscal_year=lambda: fiscal_year(clock.now()),
         url_with=url_with,
         MONTH_NAMES=MONTHS,
-        ROLES=ROLES,
-        accounts_policy=accounts_policy,
-        library_policy=library_policy,
-        plans_policy=plans_policy,
     )
     app.context_processor(lambda: {"user": current_user()})
     app.after_request(_security_headers)
@@ -88,6 +70,18 @@ def init_app(app: Flask) -> None:
         app.register_error_handler(code, _error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(DomainError, _domain_error)
+
+
+def template_names(bp: Blueprint, filters: dict | None = None, **names) -> None:
+    """Make ``names`` (an area's policy module, its Thai labels) and ``filters`` known
+    to every template of the app ``bp`` is registered on: the area's own vocabulary
+    for the pages, registered by the area itself."""
+
+    def register(state) -> None:
+        state.app.jinja_env.globals.update(names)
+        state.app.jinja_env.filters.update(filters or {})
+
+    bp.record_once(register)
 
 
 def current_user() -> Any | None:

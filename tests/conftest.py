@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import textwrap
 from pathlib import Path
 
@@ -11,6 +10,8 @@ import pytest
 from kmrepo import create_app
 from kmrepo.db import session as db_session
 from kmrepo.library.loader import load_paths
+
+from .helpers import PASSWORD, ROLE_ACCOUNTS, AuthActions
 
 REPO = Path(__file__).resolve().parent.parent
 KM_PLANS = REPO.parent / "shared" / "km-plans"
@@ -86,27 +87,6 @@ def km_plans():
     return KM_PLANS
 
 
-def search(client, q, **params):
-    """GET /api/search and return the JSON."""
-    resp = client.get("/api/search", query_string={"q": q, **params})
-    assert resp.status_code == 200
-    return resp.get_json()
-
-
-
-
-#: One account per role (plus a plain reader), password PASSWORD; see the ``users`` fixture.
-PASSWORD = "correct horse battery"
-ROLE_ACCOUNTS = {
-    "reader": (),
-    "contributor": ("contributor",),
-    "supervisor": ("supervisor",),
-    "km_team": ("km_team",),
-    "cko": ("cko",),
-    "admin": ("admin",),
-}
-
-
 @pytest.fixture
 def users(app):
     """Accounts named after their role (``reader``, ``contributor``, ``supervisor``,
@@ -118,34 +98,6 @@ def users(app):
             create_user(db_session(), name, PASSWORD, full_name=f"ทดสอบ {name}", position="เจ้าพนักงาน",
                         department="กองคลัง", roles=roles)
     return ROLE_ACCOUNTS
-
-
-def csrf_token(client, path="/") -> str:
-    """The CSRF token of the client's session, read from a page as a browser would."""
-    html = client.get(path, follow_redirects=True).get_data(as_text=True)
-    match = re.search(r'name="csrf-token" content="([^"]+)"', html)
-    assert match, "no CSRF token on the page"
-    return match.group(1)
-
-
-class AuthActions:
-    def __init__(self, client):
-        self.client = client
-
-    def login(self, username="reader", password=PASSWORD):
-        """Sign in through the form; returns the response (not followed)."""
-        token = csrf_token(self.client, "/account/login")
-        return self.client.post("/account/login", data={"username": username, "password": password,
-                                                        "csrf_token": token})
-
-    def logout(self):
-        return self.client.post("/account/logout", data={"csrf_token": csrf_token(self.client)})
-
-    def post(self, path, data=None, **kwargs):
-        """POST a form with the session's CSRF token added."""
-        data = dict(data or {})
-        data.setdefault("csrf_token", csrf_token(self.client))
-        return self.client.post(path, data=data, **kwargs)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from kmrepo.accounts.models import AuditEvent
 from kmrepo.clock import now as utcnow
 from kmrepo.library.models import AccessLog
 
-from .conftest import PASSWORD, AuthActions, csrf_token
+from .helpers import PASSWORD, AuthActions, csrf_token
 
 
 def _audit(app, action):

@@ -7,7 +7,7 @@ import pytest
 
 from indexer.registry import BACKENDS
 
-from .conftest import search
+from .helpers import search
 
 
 def test_load_reports_counts_and_errors(runner, write_entry):
@@ -49,9 +49,18 @@ def test_reindex_rebuilds_a_lost_index_from_the_database(app, runner, client, wr
 
 
 def test_help_texts(runner):
+    """Every command is listed with its summary, and each has help of its own."""
+    from kmrepo.cli import cli
+
     result = runner.invoke(args=["--help"])
-    for command in ("load", "reindex", "search", "serve"):
-        assert command in result.output
+    assert result.exit_code == 0
+    listed = {line.split()[0] for line in result.output.split("Commands:")[1].splitlines() if line.strip()}
+    assert listed == set(cli.commands) >= {"load", "reindex", "search", "serve", "create-admin", "purge-access-logs"}
+    for name, command in cli.commands.items():
+        own = runner.invoke(args=[name, "--help"])
+        assert own.exit_code == 0, name
+        first_words = " ".join(command.help.split()[:4])  # click wraps long lines
+        assert first_words and first_words in " ".join(own.output.split()), name
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

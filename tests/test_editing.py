@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .conftest import AuthActions, search
+from .helpers import AuthActions, search
 
 FORM = {"title": "คู่มือการเบิกค่าเช่าบ้าน", "type": "manual", "summary": "ขั้นตอนการเบิก",
         "body": "# ขั้นตอน\n\nยื่นแบบ ๖๐๐๕ ภายใน ๑๕ วัน", "tags": "การเงิน, ค่าเช่าบ้าน , การเงิน",

@@ -6,7 +6,7 @@ from kmrepo.db import session as db_session
 from kmrepo.library.loader import text_to_markdown
 from kmrepo.library.models import Entry, KnowledgeItem
 
-from .conftest import search
+from .helpers import search
 
 
 def _entry(app, slug):

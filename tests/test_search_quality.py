@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kmrepo import create_app
 
-from .conftest import search
+from .helpers import search
 
 
 def _slugs(client, q, **params):

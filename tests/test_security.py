@@ -99,13 +99,21 @@ def test_xss_corpus_in_markdown_titles_tags_and_queries(client, auth, load, writ
             assert_safe(resp.get_data(as_text=True), f"{url}?q={payload}")
         resp = client.get(f"/tags/{payload}")
         assert_safe(resp.get_data(as_text=True), f"/tags/{payload}")
-    # what the KM team and CKO see: the same titles in the audit log and the workspace
+    # what the KM team and CKO see: the same payloads as file names, titles and tags in
+    # the entry page, the audit log and the workspace. A file name cannot hold a path
+    # (/ \\ :) or start with a dot, so those characters are replaced by ones it can; a
+    # browser sends a double quote in a file name as %22, so it becomes a single one.
     auth.login("km_team")
     for i, payload in enumerate(PAYLOADS[:20]):
-        auth.post("/entries/x0/files", {"file": (io.BytesIO(b"text"), f"{payload}.txt")},
-                  content_type="multipart/form-data")
-        auth.post("/entries/new", {"title": payload, "type": "manual", "body": payload, "tags": payload,
-                                   "visibility": "internal", "department": "0"})
+        name = re.sub(r"[/\\\\:]", "_", payload).replace('"', "'").lstrip(".")[:190] + ".txt"  # 200 at most
+        resp = auth.post("/entries/x0/files", {"file": (io.BytesIO(b"text"), name)},
+                         content_type="multipart/form-data")
+        assert resp.status_code == 302, (i, name, resp.status_code)
+        resp = auth.post("/entries/new", {"title": payload, "type": "manual", "body": payload, "tags": payload,
+                                          "visibility": "internal", "department": "0"})
+        assert resp.status_code == 302, (i, payload)
+    names = [f["filename"] for f in client.get("/api/entries/x0").get_json()["attachments"]]
+    assert len(names) == 20 and all("<" in n or ">" in n or '"' in n or "'" in n for n in names)
     for url in ("/entries/x0", "/workspace", "/entries/x0/edit"):
         assert_safe(client.get(url).get_data(as_text=True), url)
     auth.logout()

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from kmrepo.db import session as db_session
 from kmrepo.library.models import AccessLog
 
-from .conftest import search
+from .helpers import search
 
 
 def _access_rows(app):

@@ -16,12 +16,14 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager, login_user, logout_user
 
 from .. import db
-from ..web import current_user, error_response, int_arg, is_api, page, require, unauthorized
+from ..web import current_user, error_response, int_arg, is_api, page, require, template_names, unauthorized
 from . import audit, policy, service
 from .forms import LoginForm, PasswordForm, UserForm
-from .models import AUDIT_ACTIONS, User
+from .models import AUDIT_ACTIONS, ROLES, User
 
 bp = Blueprint("accounts", __name__)
+template_names(bp, {"role_names": lambda roles: ", ".join(ROLES[r] for r in sorted(roles) if r in ROLES)},
+               accounts_policy=policy, ROLES=ROLES)
 
 GENERIC_FAILURE = "ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง"
 THROTTLED = "ลงชื่อเข้าใช้ไม่สำเร็จหลายครั้งเกินไป กรุณารอ 15 นาทีแล้วลองใหม่"

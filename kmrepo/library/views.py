@@ -10,19 +10,24 @@ from __future__ import annotations
 import os
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from markupsafe import Markup
 from sqlalchemy import select
 
 from .. import db
 from ..accounts.policy import can_purge_logs
 from ..errors import Refused
 from ..privacy import address_hash
-from ..web import current_user, int_arg, is_api, page, require
+from ..web import current_user, int_arg, is_api, page, require, template_names
 from . import access, policy, search, service, uploads
 from .forms import EntryForm, PurgeForm, UploadForm
 from ..accounts.models import Department
-from .models import ENTRY_STATUSES, KnowledgeItem
+from .models import ENTRY_STATUSES, ENTRY_TYPES, KNOWLEDGE_KINDS, VISIBILITIES, KnowledgeItem
+from .rendering import render_markdown
 
 bp = Blueprint("library", __name__)
+template_names(bp, {"markdown": lambda text: Markup(render_markdown(text))}, library_policy=policy,
+               ENTRY_TYPES=ENTRY_TYPES, ENTRY_STATUSES=ENTRY_STATUSES, KNOWLEDGE_KINDS=KNOWLEDGE_KINDS,
+               VISIBILITIES=VISIBILITIES)
 
 
 # -- reading -----------------------------------------------------------------------------

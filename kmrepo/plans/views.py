@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from .. import db
-from ..web import current_user, page
+from ..web import current_user, page, template_names
 from . import policy, service
 
 bp = Blueprint("plans", __name__)
+template_names(bp, plans_policy=policy)
 
 
 @page(bp, "/stats", "/api/stats", "plans/stats.html", check=policy.can_view_kpi)
