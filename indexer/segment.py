@@ -208,7 +208,7 @@ def repair_sara_am(pieces: list[str], seg: Segmenter) -> list[str]:
     """Repair the sara-am defect of text pasted from PDF files, where "ำ" came out as
     "า" ("สาคัญ" for "สำคัญ", "ดาเนินการ" for "ดำเนินการ").
 
-    Rule (issue "Thai search that finds what staff mean"): an "า" after a consonant in a
+    Rule (docs/domain.md, "Thai text"): an "า" after a consonant in a
     short piece (at most 4 letters) is read as "ำ" when that makes the piece and up to
     two following pieces (with the piece before, if any) into fewer pieces that are all
     dictionary words. The text keeps its length, so offsets stay valid. ``pieces`` are

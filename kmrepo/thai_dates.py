@@ -1,6 +1,6 @@
 """Thai calendar rules: Buddhist Era years, fiscal years, Thai month names.
 
-Source: KM-DOMAIN.md, "Thai text and dates": พ.ศ. = CE + 543; the fiscal year
+Source: docs/domain.md, "Dates": พ.ศ. = CE + 543; the fiscal year
 (ปีงบประมาณ) runs 1 October – 30 September and is named by the year it ends.
 """
 

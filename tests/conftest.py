@@ -17,10 +17,53 @@ REPO = Path(__file__).resolve().parent.parent
 KM_PLANS = REPO.parent / "shared" / "km-plans"
 
 
+#: scrypt costs ~0.1 s a hash by design; tests hash hundreds of passwords.
+CHEAP_HASHING = "pbkdf2:sha256:1000"
+
+
 @pytest.fixture(autouse=True)
 def _cheap_password_hashing(monkeypatch):
-    """scrypt costs ~0.1 s a hash by design; tests hash hundreds of passwords."""
-    monkeypatch.setattr("kmrepo.accounts.models.PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
+    monkeypatch.setattr("kmrepo.accounts.models.PASSWORD_HASH_METHOD", CHEAP_HASHING)
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    """kmrepo's one clock (:mod:`kmrepo.clock`): a test moves it with
+    ``clock.set_now(datetime(...))``, ``clock.advance(timedelta(...))`` or
+    ``with clock.travel(...)``; it runs in real time again after every test."""
+    from kmrepo import clock as the_clock
+
+    yield the_clock
+    the_clock.set_now(None)
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory):
+    """One site for the read-only tests of the whole run: the demo content, the five
+    real KM plans (when ../shared is there) and an account per role (see
+    :data:`tests.helpers.ROLE_ACCOUNTS`). Tests that use it must change nothing stored;
+    those that write get the function-scoped ``app`` instead."""
+    from kmrepo.accounts import models as account_models
+    from kmrepo.accounts.service import create_user
+    from kmrepo.cli import demo_content_path
+
+    hashing, account_models.PASSWORD_HASH_METHOD = account_models.PASSWORD_HASH_METHOD, CHEAP_HASHING
+    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path_factory.mktemp("site") / "instance")})
+    with app.app_context():
+        paths = [demo_content_path(), *([str(KM_PLANS)] if KM_PLANS.is_dir() else [])]
+        report = load_paths(db_session(), paths)
+        assert not report.errors, report.errors
+        for name, roles in ROLE_ACCOUNTS.items():
+            create_user(db_session(), name, PASSWORD, full_name=f"ทดสอบ {name}", position="เจ้าพนักงาน",
+                        department="กองคลัง", roles=roles)
+    account_models.PASSWORD_HASH_METHOD = hashing
+    return app
+
+
+@pytest.fixture
+def site_client(site):
+    """A browser of its own (no cookies yet) on the shared read-only ``site``."""
+    return site.test_client()
 
 
 @pytest.fixture

@@ -110,16 +110,24 @@ def test_api_shapes(client, load, write_entry):
     assert client.get("/api/entries/none").get_json()["status"] == 404
 
 
-def test_errors_and_security_headers(client):
+def test_errors_and_security_headers(site_client):
+    client = site_client
     resp = client.get("/no-such-page")
     assert resp.status_code == 404 and "ไม่พบหน้าที่ต้องการ" in resp.get_data(as_text=True)
     csp = resp.headers["Content-Security-Policy"]
     assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
     assert resp.headers["X-Content-Type-Options"] == "nosniff"
     assert client.get("/search", query_string={"q": '"', "page": "x", "limit": "-5"}).status_code == 200
+    for url in ("/items/99999999999999999999999", "/api/items/99999999999999999999999", "/items/๑",
+                "/files/99999999999999999999999/x.pdf", "/api/entries/" + "x" * 300):
+        resp = client.get(url)
+        assert resp.status_code == 404, url  # ids past 2**63 or in Thai digits are simply not found
+    assert client.get("/api/items/99999999999999999999999").get_json() == {"error": "ไม่พบหน้าที่ต้องการ",
+                                                                            "status": 404}
 
 
-def test_pages_use_only_local_assets(client):
+def test_pages_use_only_local_assets(site_client):
+    client = site_client
     html = client.get("/").get_data(as_text=True)
     assert "http://" not in html and "https://" not in html
     assert client.get("/static/fonts/sarabun-thai-400-normal.woff2").status_code == 200

@@ -15,7 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .. import clock
 from ..base import Base
 
-#: Roles a user may hold, several at once (issue "Accounts, roles and security"). Every
+#: Roles a user may hold, several at once (docs/roles.md). Every
 #: active account is also a reader and has trainee duties; those are not stored.
 ROLES = {
     "contributor": "ผู้เขียนเอกสาร",

@@ -30,8 +30,8 @@ from .models import ROLES, Department, User
 #: favours length over composition rules).
 PASSWORD_MIN_LENGTH = 10
 #: Failed sign-ins allowed per account, and per client address, within the window;
-#: after that, sign-in is refused until the window has passed (issue "Accounts, roles
-#: and security": failed log-ins are rate-limited per account and per address).
+#: after that, sign-in is refused until the window has passed (docs/roles.md, "Signing
+#: in": failed sign-ins are rate-limited per account and per address).
 MAX_FAILURES_PER_ACCOUNT = 5
 MAX_FAILURES_PER_ADDRESS = 20
 FAILURE_WINDOW = timedelta(minutes=15)

@@ -31,10 +31,10 @@ ENTRY_TYPES = {
 #: Who may read an entry: everyone, or signed-in staff only.
 VISIBILITIES = {"public": "เผยแพร่ทั่วไป", "internal": "เฉพาะบุคลากรภายใน"}
 
-#: Knowledge item kinds (KM-DOMAIN.md, "What is stored").
+#: Knowledge item kinds (docs/domain.md, "What is stored").
 KNOWLEDGE_KINDS = {"explicit": "ความรู้ที่ชัดแจ้ง (Explicit)", "tacit": "ความรู้ที่ฝังอยู่ในคน (Tacit)"}
 
-#: Entry lifecycle (KM-DOMAIN.md): draft → review (กลั่นกรอง) → approved → published → retired.
+#: Entry lifecycle (docs/domain.md, "The life of an entry"): draft → review (กลั่นกรอง) → approved → published → retired.
 ENTRY_STATUSES = {
     "draft": "ฉบับร่าง",
     "review": "รอกลั่นกรอง",
