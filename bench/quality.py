@@ -19,8 +19,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from indexer.backend import IndexDocument, SearchRequest
-from indexer.registry import BACKENDS, open_backend
 from indexer.normalize import normalize_text
+from indexer.registry import BACKENDS, open_backend
 
 from .__main__ import corpus_documents
 

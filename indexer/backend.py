@@ -253,10 +253,11 @@ class TieredSearch:
             for part in parsed.excluded:
                 for key in reader.excluded(part):
                     scores.pop(key, None)
-            if parsed.is_empty or request.sort == "date":
-                rank = lambda k: (reader.updated(k), k)  # noqa: E731
-            else:
-                rank = lambda k: (scores[k], reader.updated(k))  # noqa: E731
+            by_date = parsed.is_empty or request.sort == "date"
+
+            def rank(key: Key) -> tuple:
+                return (reader.updated(key), key) if by_date else (scores[key], reader.updated(key))
+
             page = heapq.nlargest(offset + limit, scores, key=rank)[offset:]
             stored = reader.stored(page)
             terms, subs = highlight_terms(parsed)

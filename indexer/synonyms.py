@@ -16,6 +16,7 @@ from . import vocabulary
 from .query import ParsedQuery, QueryPart
 from .segment import segmenter, splits, stem_of, words
 
+
 @dataclass(frozen=True)
 class Synonyms:
     """Synonym groups over segmented words: ``groups[i]`` is a tuple of variants, each

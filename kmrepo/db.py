@@ -17,7 +17,6 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 
-
 def init_app(app: Flask) -> None:
     """Create the engine for ``app.config["DATABASE_URL"]`` and register teardown."""
     url = app.config["DATABASE_URL"]

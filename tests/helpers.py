@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+
 def search(client, q, **params):
     """GET /api/search and return the JSON."""
     resp = client.get("/api/search", query_string={"q": q, **params})

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from kmrepo.db import session as db_session
 from kmrepo.accounts.models import AuditEvent
 from kmrepo.clock import now as utcnow
+from kmrepo.db import session as db_session
 from kmrepo.library.models import AccessLog
 
 from .helpers import PASSWORD, AuthActions, csrf_token

@@ -7,10 +7,10 @@ import unicodedata
 import pytest
 
 from indexer.backend import IndexDocument, SearchRequest
-from indexer.registry import BACKENDS, open_backend
 from indexer.ngrams import ngrams
 from indexer.normalize import normalize
 from indexer.query import parse_query
+from indexer.registry import BACKENDS, open_backend
 from indexer.segment import document_words, iter_tokens, tokenize, words
 from indexer.snippets import best_snippet, highlight, highlight_terms, hit_html, match_spans, snippet
 from indexer.sqlite_backend import SqliteBackend

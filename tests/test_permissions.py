@@ -11,9 +11,9 @@ import io
 import pytest
 from sqlalchemy import select
 
-from kmrepo.library import service as editing
-from kmrepo.db import session as db_session
 from kmrepo.accounts.models import User
+from kmrepo.db import session as db_session
+from kmrepo.library import service as editing
 from kmrepo.library.models import Entry
 
 ROLES = ["anonymous", "reader", "contributor", "supervisor", "km_team", "cko", "admin"]

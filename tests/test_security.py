@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from kmrepo.db import session as db_session
 from kmrepo.accounts.models import AuditEvent
+from kmrepo.db import session as db_session
 from kmrepo.library.models import Attachment
 from kmrepo.library.rendering import ALLOWED_ATTRIBUTES, ALLOWED_PROTOCOLS, ALLOWED_TAGS, render_markdown
 

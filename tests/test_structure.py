@@ -34,7 +34,8 @@ def test_the_layers_hold():
     policies and models never import Flask; areas depend downwards and never reach
     into another area's views."""
     lint = Path(sys.executable).with_name("lint-imports")
-    result = subprocess.run([str(lint), "--no-cache"], cwd=REPO, capture_output=True, text=True, timeout=300)
+    result = subprocess.run([str(lint), "--no-cache"], cwd=REPO, capture_output=True, text=True, timeout=300,
+                            check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 broken" in result.stdout and "6 kept" in result.stdout
 

@@ -17,10 +17,9 @@ from datetime import timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from ..errors import BadInput
-
 from .. import clock
 from ..accounts import audit
+from ..errors import BadInput
 from ..thai_dates import fiscal_year, to_thai_time
 from .models import AccessLog, Entry
 

@@ -14,13 +14,13 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from .. import db
+from ..accounts.models import Department
 from ..accounts.policy import can_purge_logs
 from ..errors import Refused
 from ..privacy import address_hash
 from ..web import current_user, int_arg, is_api, page, require, template_names
 from . import access, policy, search, service, uploads
 from .forms import EntryForm, PurgeForm, UploadForm
-from ..accounts.models import Department
 from .models import ENTRY_STATUSES, ENTRY_TYPES, KNOWLEDGE_KINDS, VISIBILITIES, KnowledgeItem
 from .rendering import render_markdown
 
