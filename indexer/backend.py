@@ -103,12 +103,15 @@ class SearchRequest:
 @dataclass(frozen=True)
 class Hit:
     """One ranked result. ``title_html`` and ``snippet_html`` are HTML-escaped text
-    with the matched words wrapped in ``<mark>``; safe to insert into a page."""
+    with the matched words wrapped in ``<mark>``; safe to insert into a page. ``tier``
+    is the tier of :data:`TIERS` that found it (``all`` for every result of an empty
+    query): where "every word" ends, a page can say so."""
 
     id: str
     score: float
     title_html: str
     snippet_html: str
+    tier: str = "all"
 
 
 @dataclass(frozen=True)
@@ -117,13 +120,15 @@ class SearchResults:
     filter field the count of matching documents per value (``facets``).
 
     ``relaxed`` is True when no document had every word, and the hits are those with
-    some of the words instead.
+    some of the words instead. ``every_word`` is how many of the ``total`` have every
+    word (tiers ``all`` and ``inside``); the others have some (``some``, ``split``).
     """
 
     total: int
     hits: list[Hit]
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     relaxed: bool = False
+    every_word: int = 0
 
 
 Progress = Callable[[int], None]
@@ -248,8 +253,9 @@ class TieredSearch:
             relaxed = False
             if parsed.is_empty:
                 scores = dict.fromkeys(reader.keys() if keep is None else keep, 0.0)
+                tiers: dict[Key, str] = {}
             else:
-                scores, parsed, relaxed = _tiers(reader, parsed, keep)
+                scores, tiers, parsed, relaxed = _tiers(reader, parsed, keep)
             for part in parsed.excluded:
                 for key in reader.excluded(part):
                     scores.pop(key, None)
@@ -265,28 +271,34 @@ class TieredSearch:
             for key in page:
                 doc_id, title, summary, body = stored[key]
                 title_html, snippet_html = hit_html(title, body, summary, terms, subs)
-                hits.append(Hit(id=doc_id, score=scores[key], title_html=title_html, snippet_html=snippet_html))
+                hits.append(Hit(id=doc_id, score=scores[key], title_html=title_html, snippet_html=snippet_html,
+                                tier=tiers.get(key, "all")))
             facets = reader.facets(scores.keys())
-        return SearchResults(total=len(scores), hits=hits, facets=facets, relaxed=relaxed)
+        every_word = len(scores) - sum(1 for t in tiers.values() if t in ("some", "split"))
+        return SearchResults(total=len(scores), hits=hits, facets=facets, relaxed=relaxed, every_word=every_word)
 
 
 def _tiers(reader: IndexReader, parsed: ParsedQuery, keep: set[Key] | None
-           ) -> tuple[dict[Key, float], ParsedQuery, bool]:
-    """``(scores, parsed, relaxed)`` after the tiers of :data:`TIERS`: ``parsed`` is the
-    split query when the ``split`` tier ran, ``relaxed`` True when no document had
-    every word and some-words results are shown instead."""
-    scores = _only(reader.match(parsed, "all", keep), keep)
+           ) -> tuple[dict[Key, float], dict[Key, str], ParsedQuery, bool]:
+    """``(scores, tiers, parsed, relaxed)`` after the tiers of :data:`TIERS`: ``tiers``
+    names the tier that found each document, ``parsed`` is the split query when the
+    ``split`` tier ran, ``relaxed`` True when no document had every word and
+    some-words results are shown instead."""
+    scores: dict[Key, float] = {}
+    tiers: dict[Key, str] = {}
+    _append(scores, tiers, "all", _only(reader.match(parsed, "all", keep), keep))
     if len(scores) < WIDEN_BELOW:
-        _append(scores, _only(reader.match(parsed, "inside", keep), keep))
+        _append(scores, tiers, "inside", _only(reader.match(parsed, "inside", keep), keep))
     relaxed = False
     if len(scores) < WIDEN_BELOW and can_relax(parsed):
         relaxed = not scores
-        _append(scores, _only(reader.match(parsed, "some", keep), keep))
+        _append(scores, tiers, "some", _only(reader.match(parsed, "some", keep), keep))
         relaxed = relaxed and bool(scores)
     if not scores and (split := split_compounds(parsed)):
-        parsed, scores = split, _only(reader.match(split, "some", keep), keep)
+        parsed = split
+        _append(scores, tiers, "split", _only(reader.match(split, "some", keep), keep))
         relaxed = bool(scores)
-    return scores, parsed, relaxed
+    return scores, tiers, parsed, relaxed
 
 
 def _only(scores: dict[Key, float] | None, keep: set[Key] | None) -> dict[Key, float]:
@@ -297,12 +309,13 @@ def _only(scores: dict[Key, float] | None, keep: set[Key] | None) -> dict[Key, f
     return {k: s for k, s in scores.items() if k in keep}
 
 
-def _append(scores: dict[Key, float], more: dict[Key, float]) -> None:
+def _append(scores: dict[Key, float], tiers: dict[Key, str], tier: str, more: dict[Key, float]) -> None:
     """Add the documents of ``more`` missing from ``scores``, their scores scaled so
-    every one ranks below the lowest of ``scores``."""
+    every one ranks below the lowest of ``scores``, and note ``tier`` as theirs."""
     extra = {k: s for k, s in more.items() if k not in scores}
     if not extra:
         return
+    tiers.update(dict.fromkeys(extra, tier))
     floor, top = (min(scores.values()) if scores else 1.0), max(extra.values())
     scale = min(1.0, 0.99 * floor / top) if top > 0 else 1.0
     scores.update({k: s * scale for k, s in extra.items()})

@@ -15,7 +15,7 @@ from functools import lru_cache
 from html import escape
 
 from .ngrams import is_thai
-from .normalize import Normalized, normalize, normalize_text
+from .normalize import fold, normalize
 from .query import ParsedQuery
 from .segment import iter_tokens, readings, segmenter, stem_of, words
 from .synonyms import synonyms
@@ -156,13 +156,16 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 def best_snippet(text: str, terms: Iterable[str], substrings: Iterable[str] = (), max_chars: int = 220) -> str:
     """:func:`snippet` of ``text`` for these ``terms`` and ``substrings`` (as in
-    :func:`match_spans`), without segmenting the whole text.
+    :func:`match_spans`), analysing only the snippet's own window of the text.
 
-    The region with the most distinct matches (stop words left out when the query has
-    other words) is found by plain substring search of the normalised text; only that
-    region (plus a margin) is segmented for exact whole-word highlighting. Cost grows
-    with the text's length but not with Thai segmentation, so a page of hits over
-    2,000-character entries takes a few milliseconds.
+    The window with the most distinct matches (stop words left out when the query has
+    other words) is found by plain substring search of a length-keeping fold of the
+    text (:func:`indexer.normalize.fold`, C-speed ``str`` methods); only that window
+    (plus a margin) is normalised and segmented, for exact whole-word highlighting. The
+    cost of a snippet is that of its window, whatever the length of the entry: a
+    135,000-character plan costs what a 2,000-character manual does, but for one pass
+    of ``str.translate`` and ``str.find`` (lucene's highlighters bound it the same way,
+    by analysing fragments, not documents).
     """
     if not text:
         return ""
@@ -170,13 +173,8 @@ def best_snippet(text: str, terms: Iterable[str], substrings: Iterable[str] = ()
     # Stop words are marked only beside other matches (match_spans): a window chosen
     # for its many "การ" would show none.
     keys = {k for k in keys if k not in _stop_words()} or keys
-    ntext = normalize_text(text)
-    if len(ntext) == len(text):  # the usual case: normalising changed no length
-        norm = Normalized(ntext, range(len(text) + 1))
-    else:
-        norm = normalize(text)
-        ntext = norm.text
-    found = [(i, key) for key in keys for i in _occurrences(ntext, key)]
+    folded = fold(text)
+    found = [(folded.source(i), key) for key in keys for i in _occurrences(folded.text, key)]
     if not found:
         return snippet(text, [], max_chars)
     found.sort()
@@ -190,37 +188,42 @@ def best_snippet(text: str, terms: Iterable[str], substrings: Iterable[str] = ()
         rank = (len({k for _, k in window}), len(window))
         if rank > best_rank:
             best_start, best_rank = start, rank
-    # Segment only around that window: snippet() starts at most max_chars // 4 before it.
-    lo = max(0, best_start - max_chars // 4 - 20)
-    a, _ = norm.source_span(lo, lo + 1)
-    b_norm = min(len(ntext), best_start + max_chars + 20)
-    b = norm.source_span(b_norm - 1, b_norm)[1] if b_norm else 0
+    # Analyse only around that window: snippet() starts at most max_chars // 4 before it.
+    a = max(0, best_start - max_chars // 4 - 20)
+    b = min(len(text), best_start + max_chars + 20)
     # Widen to whitespace so the segmenter sees whole words at both edges.
     space = text.rfind(" ", 0, a)
     a = space + 1 if space >= 0 and a - space < 40 else a
     space = text.find(" ", b)
     b = space if space >= 0 and space - b < 40 else b
-    region = text[a:b]
-    spans = [(s + a, e + a) for s, e in match_spans(region, terms, substrings)]
+    spans = [(s + a, e + a) for s, e in match_spans(text[a:b], terms, substrings)]
     return snippet(text, spans, max_chars)
 
 
 _LATIN_WORD = re.compile(r"[a-z]{4,}")
+_THAI_KEY = re.compile(r"[\u0e01-\u0e4f]{2,12}")
 
 
-def _occurrences(ntext: str, key: str, limit: int = 64) -> list[int]:
-    """Offsets of the first ``limit`` occurrences of ``key`` in ``ntext``; for a Latin
-    word found nowhere, of the word written apart or hyphenated ("workflow" in "work
-    flow", :func:`indexer.segment.latin_joins`)."""
+def _occurrences(folded: str, key: str, limit: int = 64) -> list[int]:
+    """Offsets of the first ``limit`` occurrences of ``key`` (a normalised word) in
+    ``folded`` (:func:`indexer.normalize.fold` of a text). For a key found nowhere: a
+    Thai abbreviation written with its dots ("พรบ" in "พ.ร.บ."), and a Latin word
+    written apart or hyphenated ("workflow" in "work flow",
+    :func:`indexer.segment.latin_joins`)."""
     out: list[int] = []
-    i = ntext.find(key)
+    i = folded.find(key)
     while i >= 0 and len(out) < limit:
         out.append(i)
-        i = ntext.find(key, i + len(key))
-    if not out and _LATIN_WORD.fullmatch(key):
-        apart = re.compile("[ -]?".join(key))
-        out = [m.start() for _, m in zip(range(limit), apart.finditer(ntext), strict=False)]
-    return out
+        i = folded.find(key, i + len(key))
+    if out:
+        return out
+    if _THAI_KEY.fullmatch(key):
+        dotted = re.compile("\\.?".join(map(re.escape, key)))
+    elif _LATIN_WORD.fullmatch(key):
+        dotted = re.compile("[ -]?".join(key))
+    else:
+        return out
+    return [m.start() for _, m in zip(range(limit), dotted.finditer(folded), strict=False)]
 
 
 def highlight_terms(parsed: ParsedQuery) -> tuple[set[str], set[str]]:

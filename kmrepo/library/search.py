@@ -42,9 +42,10 @@ def search_data(session: Session, user, args: Mapping[str, str], page_size: int 
     correct the spelling).
     Unknown or malformed values fall back to defaults. Returns a dict: ``query`` (as
     typed), ``corrected_query``, ``suggestion``, ``total``, ``page``, ``pages``, ``limit``,
-    ``relaxed``, ``filters``, ``facets`` (per filter field, a list of ``value``,
+    ``relaxed``, ``every_word_total`` (how many of ``total`` have every word), ``filters``, ``facets`` (per filter field, a list of ``value``,
     ``label``, ``count``, most frequent first) and ``results`` (``slug``, ``title``, ``type``,
-    ``score``, ``snippet``, ``title_html`` and the fields of
+    ``score``, ``snippet``, ``title_html``, ``every_word`` (False for a result with only
+    some of the words) and the fields of
     :func:`kmrepo.library.service.summary_of`), in rank order. Only entries ``user`` may read are searched.
 
     Spelling: when no entry has every word of the query and a one-edit correction
@@ -88,7 +89,7 @@ def search_data(session: Session, user, args: Mapping[str, str], page_size: int 
         if e is None:  # index ahead of or behind the database: skip, reindex repairs
             continue
         results.append({**summary_of(e), "score": round(h.score, 4), "snippet": h.snippet_html,
-                        "title_html": h.title_html})
+                        "title_html": h.title_html, "every_word": h.tier in ("all", "inside")})
     item_names = {str(i): n for i, n in session.execute(select(KnowledgeItem.id, KnowledgeItem.name)).all()}
     labels = {"type": ENTRY_TYPES, "knowledge_item": item_names}
     facets = {
@@ -103,6 +104,7 @@ def search_data(session: Session, user, args: Mapping[str, str], page_size: int 
         "corrected_query": corrected,
         "suggestion": suggestion,
         "total": res.total,
+        "every_word_total": res.every_word,
         "page": page,
         "pages": max(1, -(-res.total // limit)),
         "limit": limit,
