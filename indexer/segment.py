@@ -251,15 +251,28 @@ _THAI_DOTS_RE = re.compile(r"(?<=[\u0e01-\u0e4f])\.+")
 _RUN_RE = re.compile(r"(?P<thai>[\u0e01-\u0e4f]+)|(?P<other>[^\W\d_\u0e00-\u0e7f]+|\d+)")
 
 
+#: Texts up to this long (queries and their parts) have their words cached: a search
+#: asks for the words of the same few strings many times.
+CACHED_CHARS = 500
+
+
 def words(text: str) -> list[str]:
     """Return just the normalised words of ``text``: the ``text`` of each token of
     :func:`tokenize`, computed without offsets.
 
     This is the indexing path: normalisation with ``str`` methods, and every Thai run
     of the text segmented in one call (runs joined by line breaks, which the segmenter
-    never crosses), so it runs several times faster than :func:`tokenize`.
+    never crosses), so it runs several times faster than :func:`tokenize`. Texts of up
+    to :data:`CACHED_CHARS` characters are cached (per vocabulary).
     """
+    if len(text) <= CACHED_CHARS:
+        return list(_cached_words(text, vocabulary.generation()))
     return _words(text, False)[0]
+
+
+@lru_cache(maxsize=4096)
+def _cached_words(text: str, _generation: int) -> tuple[str, ...]:
+    return tuple(_words(text, False)[0])
 
 
 def document_words(text: str) -> tuple[list[str], list[str]]:
@@ -314,6 +327,16 @@ MAX_READINGS = 2
 
 
 def readings(text: str) -> list[list[str]]:
+    """:func:`_readings`, cached per vocabulary (queries ask for the same few)."""
+    return [list(r) for r in _cached_readings(text, vocabulary.generation())]
+
+
+@lru_cache(maxsize=1024)
+def _cached_readings(text: str, _generation: int) -> tuple[tuple[str, ...], ...]:
+    return tuple(map(tuple, _readings(text)))
+
+
+def _readings(text: str) -> list[list[str]]:
     """The :func:`words` of a query chunk ``text``, then up to :data:`MAX_READINGS`
     other readings where การ or ความ goes to the other side of a word boundary.
 

@@ -10,9 +10,11 @@ back through the Thai Kedmanee layout.
 from __future__ import annotations
 
 import re
+import threading
+import time
 
 from .normalize import normalize_text
-from .segment import segmenter
+from .segment import NOMINAL_PREFIXES, segmenter
 
 #: Chunks up to this many characters are first corrected whole.
 MAX_WHOLE_CHUNK = 10
@@ -22,6 +24,14 @@ MAX_TWO_EDITS = 6
 #: A known word this short inside a query that found nothing may be a fragment of a
 #: misspelt one (:meth:`Speller._glued`).
 MAX_FRAGMENT = 2
+#: Queries longer than this are not corrected at all (a pasted paragraph is not a
+#: misspelt query), and no piece longer than :data:`MAX_EDITED` is given edits: the
+#: one-edit candidates of a string of n characters number about 140 n, each n long, so
+#: the work grows with the square of n (2,000 characters took 17 s and 1.4 GB).
+MAX_SPELLED_QUERY = 100
+MAX_EDITED = 24
+#: A correction gives up (and suggests nothing) after this many seconds.
+BUDGET_SECONDS = 0.3
 _THAI_CHUNK = re.compile(r"[\u0e01-\u0e4e]+")
 _TYPED_CHUNK = re.compile(r"[^\s\"]+")
 _THAI_LETTERS = "".join(chr(c) for c in range(0x0E01, 0x0E4F))
@@ -52,9 +62,17 @@ class Speller:
         # The words a query piece may be: a single letter glued to words is a slip of the
         # finger ("ฝึกอบรมม"), even where the index holds it (from abbreviations: "ม.").
         self._words = frozenset(w for w in freqs if len(w) > 1)
+        self._local = threading.local()  # one Speller serves every thread: each has its own budget
+
+    def _spent(self) -> bool:
+        """True once this thread's correction has used up :data:`BUDGET_SECONDS`."""
+        return time.monotonic() > getattr(self._local, "deadline", float("inf"))
 
     def _nearest(self, text: str) -> str | None:
-        """The most frequent indexed word one edit away from ``text``, or None."""
+        """The most frequent indexed word one edit away from ``text``, or None (always
+        for ``text`` longer than :data:`MAX_EDITED`, or once the budget is spent)."""
+        if len(text) > MAX_EDITED or self._spent():
+            return None
         known = [w for w in edits1(text) if w in self._freqs]
         return max(known, key=lambda w: (self._freqs[w], w)) if known else None
 
@@ -62,7 +80,7 @@ class Speller:
         """PyThaiNLP's correction of a fragment of 2 to :data:`MAX_TWO_EDITS` characters,
         if it keeps the length within one character: two deletions from a short word
         make another word ("การลา" → "การ"), not a correction of it."""
-        if not 2 <= len(piece) <= MAX_TWO_EDITS:
+        if not 2 <= len(piece) <= MAX_TWO_EDITS or self._spent():
             return None
         fixed = self._checker.correct(piece)
         return fixed if fixed and fixed in self._freqs and abs(len(fixed) - len(piece)) <= 1 else None
@@ -116,7 +134,9 @@ class Speller:
         has ("อำนาย" → "อำ" + "นาย", so no piece looks misspelt):
         the first run of a piece of at most :data:`MAX_FRAGMENT` characters with up to
         two pieces before and one after it (widest first) that is no dictionary word
-        but one edit from an indexed word ("คุณอำนาย" → "คุณอำนวย")."""
+        but one edit from an indexed word ("คุณอำนาย" → "คุณอำนวย"); else the first
+        การ/ความ noun that is no word but one edit from an indexed one ("ความเสียง" →
+        "ความเสี่ยง")."""
         dictionary = segmenter().dictionary
         for i, piece in enumerate(pieces):
             if len(piece) > MAX_FRAGMENT:
@@ -127,6 +147,14 @@ class Speller:
                 run = "".join(pieces[i - nb : i + 1 + na])
                 if run not in dictionary and (fixed := self._nearest(run)):
                     return "".join(pieces[: i - nb]) + fixed + "".join(pieces[i + 1 + na :])
+        # A noun made with การ/ความ whose word lost a mark and became another word
+        # ("ความเสียง", sound, for "ความเสี่ยง", risk): no such noun, but one edit from an
+        # indexed one.
+        for i, piece in enumerate(pieces[:-1]):
+            run = piece + pieces[i + 1]
+            if piece in NOMINAL_PREFIXES and run not in dictionary and run not in self._freqs \
+                    and (fixed := self._nearest(run)):
+                return "".join(pieces[:i]) + fixed + "".join(pieces[i + 2 :])
         return "".join(pieces)
 
     def suggest(self, text: str, two_edits: bool = True) -> str | None:
@@ -135,9 +163,15 @@ class Speller:
         for instead of what was typed; two edits on a short word often make another
         word, fit only to be offered.
 
+        Bounded whatever is typed: None for text over :data:`MAX_SPELLED_QUERY`
+        characters, and after :data:`BUDGET_SECONDS` of work.
+
         >>> Speller({"ระเบียบ": 3, "การลา": 2}).suggest("ระเบีนบ การลา")
         'ระเบียบ การลา'
         """
+        if len(text) > MAX_SPELLED_QUERY:
+            return None
+        self._local.deadline = time.monotonic() + BUDGET_SECONDS
         if (thai := self.from_english_layout(text)) is not None:
             return normalize_text(thai)
         text = normalize_text(text)
@@ -150,7 +184,7 @@ class Speller:
             return fixed
 
         out = _THAI_CHUNK.sub(repl, text)
-        return out if changed else None
+        return out if changed and not self._spent() else None
 
     def from_english_layout(self, text: str) -> str | None:
         """``text`` read as typed on a Thai Kedmanee keyboard left on the English

@@ -103,7 +103,7 @@ def unauthorized():
     if is_api():
         return error_response(401, ERROR_MESSAGES[401])
     flash("กรุณาลงชื่อเข้าใช้ก่อน", "info")
-    return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+    return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")[:1000]))
 
 
 def require(check: Callable[[Any], bool]):
@@ -153,10 +153,17 @@ def page(bp: Blueprint, rule: str, api_rule: str, template: str, *, check: Calla
     return decorate
 
 
+#: Query parameters are carried into a page's own links at most this long (a search
+#: query is cut to 500 characters anyway): a 100,000-character query must not make
+#: every filter link of its page 100,000 characters long.
+MAX_PARAM_CHARS = 500
+
+
 def url_with(**changes) -> str:
     """The current page's URL with some query parameters changed; empty ones dropped
-    (a change to a filter also goes back to page 1)."""
-    params = {k: v for k, v in request.args.items()}
+    (a change to a filter also goes back to page 1), each at most
+    :data:`MAX_PARAM_CHARS` characters."""
+    params = {k: v[:MAX_PARAM_CHARS] for k, v in request.args.items()}
     if "page" not in changes:
         params.pop("page", None)
     params.update({k: str(v) for k, v in changes.items()})

@@ -244,3 +244,55 @@ def test_a_fiscal_year_typed_short_finds_the_entries_of_that_year(client, load, 
     assert _slugs(client, "แผน KM ปี 66")[0] == "plan"
     assert _slugs(client, "ปีงบประมาณ 2568")[0] == "r68"
     assert _slugs(client, "68") == []  # a bare number is not a year
+
+
+def test_the_page_shows_where_entries_with_every_word_end(client, load, write_entry):
+    """ภาษีป้าย: two entries have both words; the land-tax entries that share only ภาษี
+    follow below a divider, and the count says which is which."""
+    write_entry("sign1", "การยื่นแบบภาษีป้าย ภ.ป.๑", title="คู่มือภาษีป้าย")
+    write_entry("sign2", "อัตราภาษีป้ายตามขนาดป้าย", title="อัตราภาษีป้าย")
+    for i in range(3):
+        write_entry(f"land{i}", f"การชำระภาษี ของที่ดินและสิ่งปลูกสร้าง งวดที่ {i}", title=f"ภาษีที่ดิน {i}")
+    load(write_entry.folder)
+    data = search(client, "ภาษีป้าย")
+    assert [r["every_word"] for r in data["results"]] == [True, True, False, False, False]
+    assert data["every_word_total"] == 2 and data["total"] == 5 and not data["relaxed"]
+    page = client.get("/search", query_string={"q": "ภาษีป้าย"}).get_data(as_text=True)
+    assert "พบ 2 รายการที่มีครบทุกคำของ “ภาษีป้าย”" in page and "อีก 3 รายการที่มีเพียงบางคำ" in page
+    divider = page.index("เอกสารต่อไปนี้มีคำค้นเพียงบางคำ")
+    assert page.index("/entries/sign2") < divider < page.index("/entries/land0")
+
+
+def test_a_query_nothing_has_all_of_says_so_before_partial_matches(client, load, write_entry):
+    write_entry("a", "ผลลัพธ์ของการดำเนินงาน", title="รายงาน")
+    load(write_entry.folder)
+    data = search(client, "xyzzyไม่มีผลลัพธ์นะ")
+    assert data["relaxed"] and data["every_word_total"] == 0 and data["total"] == 1
+    page = client.get("/search", query_string={"q": "xyzzyไม่มีผลลัพธ์นะ"}).get_data(as_text=True)
+    assert page.index("ไม่พบเอกสารที่มีครบทุกคำของ “xyzzyไม่มีผลลัพธ์นะ”") < page.index('href="/entries/a"')
+    assert "พบ 1 รายการ" not in page
+
+
+def test_a_dropped_tone_mark_that_makes_another_word_is_offered_its_correction(client, load, write_entry):
+    """ความเสียง (sound) for ความเสี่ยง (risk): every piece is a word, and the query still
+    finds an entry with every word (a noise assessment), so the correction is offered,
+    not imposed."""
+    write_entry("risk", "การประเมินความเสี่ยงของหน่วยงาน", title="คู่มือการบริหารความเสี่ยง")
+    write_entry("risk2", "ทะเบียนความเสี่ยงและการประเมิน", title="ทะเบียนความเสี่ยง")
+    write_entry("sound", "ผลการประเมินความเสียงรบกวนจากการก่อสร้าง", title="เสียงรบกวน")
+    load(write_entry.folder)
+    data = search(client, "ประเมินความเสียง")
+    assert data["suggestion"] == "ประเมินความเสี่ยง" and data["corrected_query"] is None
+    assert data["results"][0]["slug"] == "sound"  # what was typed is what is shown
+    assert "คุณหมายถึง" in client.get("/search", query_string={"q": "ประเมินความเสียง"}).get_data(as_text=True)
+
+
+def test_snippets_of_long_entries_show_the_match_wherever_it_stands(client, load, write_entry):
+    """A 120,000-character plan whose only mention of the act is near its end, written
+    with its dots: the snippet is cut from there and marks พ.ร.บ with them."""
+    filler = "การดำเนินงานตามแผนพัฒนาบุคลากรประจำปี " * 3000
+    write_entry("long", filler + "ตาม พ.ร.บ. ควบคุมอาคาร พ.ศ. ๒๕๒๒ " + filler, title="แผนยาว")
+    load(write_entry.folder)
+    hit = search(client, "พ.ร.บ")["results"][0]
+    assert hit["slug"] == "long" and "<mark>พ.ร.บ</mark>" in hit["snippet"] and "ควบคุมอาคาร" in hit["snippet"]
+    assert len(hit["snippet"]) < 600

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from indexer.backend import SearchRequest
+from indexer.backend import MAX_QUERY_CHARS, SearchRequest
 from indexer.normalize import fold_digits
 from indexer.spelling import Speller
 
@@ -24,6 +24,8 @@ from .service import summary_of
 
 SORTS = {"relevance": "ตามความเกี่ยวข้อง", "date": "ล่าสุดก่อน"}
 MAX_PAGE = 1000
+#: With fewer entries than this having every word, a correction that finds more is offered.
+FEW_WITH_EVERY_WORD = 3
 
 
 def _int(value: str | None, default: int, low: int, high: int) -> int:
@@ -40,7 +42,8 @@ def search_data(session: Session, user, args: Mapping[str, str], page_size: int 
     (knowledge item id), ``year`` (fiscal year, BE), ``sort`` (relevance | date),
     ``page`` (1-based), ``limit`` (1–100; default ``page_size``), ``exact`` ("1": never
     correct the spelling).
-    Unknown or malformed values fall back to defaults. Returns a dict: ``query`` (as
+    Unknown or malformed values fall back to defaults; the query is cut to
+    :data:`indexer.backend.MAX_QUERY_CHARS` characters. Returns a dict: ``query`` (as
     typed), ``corrected_query``, ``suggestion``, ``total``, ``page``, ``pages``, ``limit``,
     ``relaxed``, ``every_word_total`` (how many of ``total`` have every word), ``filters``, ``facets`` (per filter field, a list of ``value``,
     ``label``, ``count``, most frequent first) and ``results`` (``slug``, ``title``, ``type``,
@@ -52,9 +55,10 @@ def search_data(session: Session, user, args: Mapping[str, str], page_size: int 
     (:meth:`indexer.spelling.Speller.suggest`) finds entries with every word, the results are those of the
     correction, named in ``corrected_query``, as search engines do. Otherwise (or with
     ``exact=1``) a correction, if any, is only offered in ``suggestion``
-    (:func:`did_you_mean`).
+    (:func:`did_you_mean`), as it is when fewer than :data:`FEW_WITH_EVERY_WORD` entries
+    have every word and the correction finds more.
     """
-    text = (args.get("q") or "").strip()
+    text = (args.get("q") or "").strip()[:MAX_QUERY_CHARS]  # before any analysis, spelling too
     limit = _int(args.get("limit"), page_size, 1, 100)
     page = _int(args.get("page"), 1, 1, MAX_PAGE)
     sort = args.get("sort") if args.get("sort") in SORTS else "relevance"
@@ -81,6 +85,10 @@ def search_data(session: Session, user, args: Mapping[str, str], page_size: int 
             res, corrected = found, sure
         else:
             suggestion = did_you_mean(backend, text, filters, tried=sure)
+    elif text and res.every_word < FEW_WITH_EVERY_WORD:
+        # A word misspelt into another real word ("ความเสียง" for "ความเสี่ยง") still finds
+        # a little: a correction that finds more with every word is offered.
+        suggestion = did_you_mean(backend, text, filters, better_than=res.every_word)
     slugs = [h.id for h in res.hits]
     entries = {e.slug: e for e in session.scalars(select(Entry).where(Entry.slug.in_(slugs)))} if slugs else {}
     results = []
@@ -131,16 +139,16 @@ def speller_for(backend) -> Speller:
     return cached[1]
 
 
-def did_you_mean(backend, text: str, filters: dict, tried: str | None = None) -> str | None:
+def did_you_mean(backend, text: str, filters: dict, tried: str | None = None, better_than: int = 0) -> str | None:
     """A corrected form of ``text`` (:meth:`indexer.spelling.Speller.suggest` against
-    the words of the index) that finds entries with every word under the same
-    ``filters``, or None. ``tried``: a correction already searched under these filters
-    without finding entries with every word; it is not searched again."""
+    the words of the index) that finds more than ``better_than`` entries with every word
+    under the same ``filters``, or None. ``tried``: a correction already searched under
+    these filters without finding entries with every word; it is not searched again."""
     suggestion = speller_for(backend).suggest(text)
     if not suggestion or suggestion in (text, tried):
         return None
     found = backend.search(SearchRequest(text=suggestion, filters=filters, limit=1))
-    return suggestion if found.total and not found.relaxed else None
+    return suggestion if found.every_word > better_than and not found.relaxed else None
 
 
 def suggest_data(session: Session, user, q: str, limit: int = 8) -> dict:
