@@ -30,8 +30,9 @@ K = 10
 
 def load_judgments(docs: list[IndexDocument]) -> list[tuple[str, set[str]]]:
     """``[(query, relevant document ids)]`` from :data:`JUDGMENTS`. A target
-    ``plan:<text>`` names every chunk of that plan containing <text>; ValueError if a
-    target matches nothing (a stale judgment)."""
+    ``plan:<text>`` names every chunk of that plan containing <text>, ``plan:<a>&<b>``
+    every chunk containing both; ValueError if a target matches nothing (a stale
+    judgment)."""
     out = []
     for line in JUDGMENTS.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
@@ -40,9 +41,9 @@ def load_judgments(docs: list[IndexDocument]) -> list[tuple[str, set[str]]]:
         relevant: set[str] = set()
         for target in targets.split(","):
             if ":" in target:
-                plan, needle = target.split(":", 1)
+                plan, needles = target.split(":", 1)
                 found = {d.id for d in docs if d.id.startswith(plan + "-")
-                         and normalize_text(needle) in normalize_text(d.body)}
+                         and all(normalize_text(n) in normalize_text(d.body) for n in needles.split("&"))}
             else:
                 found = {d.id for d in docs if d.id == target}
             if not found:
