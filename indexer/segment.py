@@ -467,7 +467,7 @@ def load_dictionary() -> frozenset[str]:
     base.update(vocabulary.word_lines())
     out = set()
     for word in base:
-        w = normalize(word).text.replace(".", "").strip()
+        w = normalize_text(word).replace(".", "").strip()
         if w and " " not in w:
             out.add(w)
     return frozenset(out)

@@ -56,8 +56,10 @@ PROXIMITY_BOOST = 1.0
 PROXIMITY_WEIGHT = 1.0
 #: A small lift for entries the KM corner features (added to the score).
 FEATURED_BOOST = 0.5
-#: Rebuilds of at least this many documents segment in worker processes.
+#: Rebuilds and additions of at least this many documents, or this many characters,
+#: segment in worker processes (``kmrepo load`` of many or long files goes this way).
 PARALLEL_MIN_DOCS = 400
+PARALLEL_MIN_CHARS = 500_000
 
 _WORD_TOKENIZER = "unicode61 remove_diacritics 0 categories 'L* N* Co M*'"
 _SCHEMA = f"""
@@ -133,9 +135,10 @@ class SqliteBackend(TieredSearch):
     # -- writing ----------------------------------------------------------------------
 
     def add(self, docs: Iterable[IndexDocument]) -> int:
-        """Insert or replace ``docs`` by id, in one transaction. Returns how many."""
+        """Insert or replace ``docs`` by id, in one transaction (segmented in worker
+        processes when they are many or long, as :meth:`rebuild` does). Returns how many."""
         latest = {doc.id: doc for doc in docs}  # the last of repeated ids wins
-        prepared = [(doc, analyze(doc)) for doc in latest.values()]
+        prepared = list(_analyzed(list(latest.values()), self.workers))
         if not prepared:
             return 0
         db = self._db()
@@ -320,8 +323,10 @@ def gram_text(text: str) -> str:
 
 def _analyzed(docs: list[IndexDocument], workers: int) -> Iterator[tuple[IndexDocument, tuple[str, ...]]]:
     """``(doc, analyze(doc))`` in order, computed by a pool of ``workers`` processes
-    for large inputs (forked, so they share the already loaded dictionary)."""
-    if workers < 2 or len(docs) < PARALLEL_MIN_DOCS or "fork" not in multiprocessing.get_all_start_methods():
+    for large inputs (:data:`PARALLEL_MIN_DOCS`, :data:`PARALLEL_MIN_CHARS`; forked, so
+    they share the already loaded dictionary)."""
+    large = len(docs) >= PARALLEL_MIN_DOCS or sum(len(d.body or "") for d in docs) >= PARALLEL_MIN_CHARS
+    if workers < 2 or not large or "fork" not in multiprocessing.get_all_start_methods():
         for doc in docs:
             yield doc, analyze(doc)
         return
@@ -329,7 +334,8 @@ def _analyzed(docs: list[IndexDocument], workers: int) -> Iterator[tuple[IndexDo
     synonyms()
     ctx = multiprocessing.get_context("fork")
     with ctx.Pool(workers) as pool:
-        yield from zip(docs, pool.imap(analyze, docs, chunksize=32), strict=True)
+        chunk = max(1, min(32, len(docs) // (workers * 4)))
+        yield from zip(docs, pool.imap(analyze, docs, chunksize=chunk), strict=True)
 
 
 # -- helpers --------------------------------------------------------------------------

@@ -36,12 +36,24 @@ def backend_of(session: Session) -> SearchBackend:
     return session.info[_BACKEND]
 
 
+_PLAIN = "_kmrepo_plain_text"
+
+
+def remember_plain_text(entry: Entry, text: str) -> None:
+    """Note that ``text`` is the plain text of ``entry``'s body as it is now (rendered
+    elsewhere, in a loader's worker process), so :func:`to_document` need not render
+    it again. Forgotten as soon as the body is another string."""
+    setattr(entry, _PLAIN, (entry.body, text))
+
+
 def to_document(entry: Entry) -> IndexDocument:
     """The index document for ``entry`` (body rendered to plain text)."""
+    known = getattr(entry, _PLAIN, None)
+    body = known[1] if known is not None and known[0] is entry.body else plain_text(entry.body)
     return IndexDocument(
         id=entry.slug,
         title=entry.title,
-        body=plain_text(entry.body),
+        body=body,
         summary=entry.summary or "",
         tags=[t.name for t in entry.tags],
         type=entry.type,

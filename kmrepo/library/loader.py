@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import hashlib
 import html
+import multiprocessing
 import os
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 import frontmatter
@@ -35,8 +36,9 @@ from indexer.normalize import fold_digits
 from .. import clock
 from ..accounts.models import Department
 from ..base import named
-from . import policy
+from . import index_sync, policy
 from .models import ENTRY_TYPES, KNOWLEDGE_KINDS, VISIBILITIES, Entry, KnowledgeItem, Tag
+from .rendering import plain_text
 
 #: Part of every file's hash: bump when parsing changes, so the next load re-applies it.
 LOADER_VERSION = "1"
@@ -66,6 +68,8 @@ class ParsedEntry:
     knowledge_items: tuple[str, ...] = ()
     visibility: str = "public"
     featured: bool = False
+    #: The body's plain text for the index, when already rendered (:func:`_parsed`).
+    plain: str | None = None
 
 
 @dataclass
@@ -351,9 +355,10 @@ def load_paths(
     if on_files:
         on_files(len(entry_files))
     seen: dict[str, str] = {}
-    for path in entry_files:
+    for path, parsed in _parsed(entry_files):
         try:
-            parsed = parse_file(path)
+            if isinstance(parsed, LoadError):
+                raise parsed
             if parsed.slug in seen:
                 raise LoadError(f"slug {parsed.slug!r} is already used by {seen[parsed.slug]}")
             seen[parsed.slug] = path
@@ -365,6 +370,41 @@ def load_paths(
             progress(1)
     session.commit()
     return report
+
+
+#: Loads of at least this many files, or this many bytes, parse and render them in
+#: worker processes (as a rebuild segments), while this process writes the database.
+PARALLEL_MIN_FILES = 200
+PARALLEL_MIN_BYTES = 1_000_000
+
+
+def _parse_and_render(path: str) -> ParsedEntry | LoadError:
+    """:func:`parse_file` with its body's plain text already rendered (for the index:
+    :func:`kmrepo.library.rendering.plain_text`), or the LoadError."""
+    try:
+        parsed = parse_file(path)
+    except LoadError as exc:
+        return exc
+    return replace(parsed, plain=plain_text(parsed.body))
+
+
+def _parsed(paths: list[str]) -> Iterator[tuple[str, ParsedEntry | LoadError]]:
+    """``(path, parsed entry or LoadError)`` for each of ``paths``, in order; parsed and
+    rendered by a pool of worker processes (one per CPU) for large loads."""
+    size = 0
+    for path in paths:
+        try:
+            size += os.path.getsize(path)
+        except OSError:
+            pass
+    workers = os.cpu_count() or 1
+    large = len(paths) >= PARALLEL_MIN_FILES or size >= PARALLEL_MIN_BYTES
+    if workers < 2 or not large or "fork" not in multiprocessing.get_all_start_methods():
+        yield from ((path, _parse_and_render(path)) for path in paths)
+        return
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        chunk = max(1, min(16, len(paths) // (workers * 4)))
+        yield from zip(paths, pool.imap(_parse_and_render, paths, chunksize=chunk), strict=True)
 
 
 def _load_knowledge_items(path: str, lookup: _Lookup) -> int:
@@ -401,6 +441,8 @@ def _upsert(session: Session, lookup: _Lookup, p: ParsedEntry) -> str:
     entry.title = p.title
     entry.type = p.type
     entry.body = p.body
+    if p.plain is not None:
+        index_sync.remember_plain_text(entry, p.plain)
     entry.summary = p.summary
     entry.department = lookup.get(Department, p.department) if p.department else None
     entry.fiscal_year = p.fiscal_year

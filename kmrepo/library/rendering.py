@@ -65,7 +65,10 @@ _CELL_END_RE = re.compile(r"</t[dh]>", re.IGNORECASE)
 def plain_text(text: str) -> str:
     """The readable text of Markdown ``text``: no markup, one line per block, table
     cells separated by " | ". What the search index stores and snippets are cut from."""
-    rendered = render_markdown(text)
+    # Not through bleach: every tag is stripped below, and the contents of script and
+    # style elements are dropped first, as for the page (bleach is most of the cost of
+    # rendering a long entry, and this runs for every entry a load indexes).
+    rendered = _md.render(_DROP_WITH_CONTENT.sub("", text or ""))
     rendered = _CELL_END_RE.sub(" | ", rendered)
     rendered = _BLOCK_END_RE.sub("\n", rendered)
     stripped = html.unescape(_TAG_RE.sub("", rendered))
