@@ -355,21 +355,36 @@ def load_paths(
     if on_files:
         on_files(len(entry_files))
     seen: dict[str, str] = {}
-    for path, parsed in _parsed(entry_files):
-        try:
-            if isinstance(parsed, LoadError):
-                raise parsed
-            if parsed.slug in seen:
-                raise LoadError(f"slug {parsed.slug!r} is already used by {seen[parsed.slug]}")
-            seen[parsed.slug] = path
-            outcome = _upsert(session, lookup, parsed)
-            getattr(report, outcome).append(parsed.slug)
-        except LoadError as exc:
-            report.errors.append((path, str(exc)))
-        if progress:
-            progress(1)
+    with session.no_autoflush:  # one flush at the commit, not one per looked-up tag
+        for batch in _batches(_parsed(entry_files), 200):
+            slugs = [p.slug for _path, p in batch if not isinstance(p, LoadError)]
+            existing = {e.slug: e for e in session.scalars(select(Entry).where(Entry.slug.in_(slugs)))}
+            for path, parsed in batch:
+                try:
+                    if isinstance(parsed, LoadError):
+                        raise parsed
+                    if parsed.slug in seen:
+                        raise LoadError(f"slug {parsed.slug!r} is already used by {seen[parsed.slug]}")
+                    seen[parsed.slug] = path
+                    outcome = _upsert(session, lookup, parsed, existing.get(parsed.slug))
+                    getattr(report, outcome).append(parsed.slug)
+                except LoadError as exc:
+                    report.errors.append((path, str(exc)))
+                if progress:
+                    progress(1)
     session.commit()
     return report
+
+
+def _batches(items: Iterable, size: int) -> Iterator[list]:
+    batch: list = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 #: Loads of at least this many files, or this many bytes, parse and render them in
@@ -429,8 +444,9 @@ def _load_knowledge_items(path: str, lookup: _Lookup) -> int:
     return len(data)
 
 
-def _upsert(session: Session, lookup: _Lookup, p: ParsedEntry) -> str:
-    entry = session.scalar(select(Entry).where(Entry.slug == p.slug))
+def _upsert(session: Session, lookup: _Lookup, p: ParsedEntry, entry: Entry | None) -> str:
+    """Create or update the entry of ``p`` (``entry``: the one stored under its slug, if
+    any); "created", "updated" or "unchanged" (same file hash)."""
     if entry is not None and entry.source_hash == p.source_hash:
         return "unchanged"
     outcome = "updated"
@@ -454,6 +470,5 @@ def _upsert(session: Session, lookup: _Lookup, p: ParsedEntry) -> str:
     entry.source_path = os.path.abspath(p.source_path) if p.source_path else ""
     entry.source_hash = p.source_hash
     entry.updated_at = clock.now()
-    session.flush()
     return outcome
 
