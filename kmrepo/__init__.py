@@ -35,7 +35,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         template_folder=str(resources.files("kmrepo.templates")),
         static_folder="static",
     )
-    os.makedirs(instance, exist_ok=True)
+    os.makedirs(instance, mode=0o700, exist_ok=True)
     app.config.from_mapping(
         DATABASE_URL="sqlite:///" + os.path.join(instance, "kmrepo.sqlite3"),
         INDEX_DIR=os.path.join(instance, "index"),
@@ -48,16 +48,27 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         PERMANENT_SESSION_LIFETIME=timedelta(hours=8),  # renewed by activity
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_HTTPONLY=True,
+        TRUSTED_PROXIES=0,  # reverse proxies in front of kmrepo whose X-Forwarded-* headers are believed
     )
     app.config.from_pyfile("config.py", silent=True)
     if os.environ.get("KMREPO_DATABASE_URL"):
         app.config["DATABASE_URL"] = os.environ["KMREPO_DATABASE_URL"]
     if os.environ.get("KMREPO_SEARCH_BACKEND"):
         app.config["SEARCH_BACKEND"] = os.environ["KMREPO_SEARCH_BACKEND"]
+    if os.environ.get("KMREPO_TRUSTED_PROXIES", "").isdigit():
+        app.config["TRUSTED_PROXIES"] = int(os.environ["KMREPO_TRUSTED_PROXIES"])
     if test_config:
         app.config.from_mapping(test_config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(instance)
+    if app.config["TRUSTED_PROXIES"]:
+        # Behind N reverse proxies (nginx, a TLS terminator): their X-Forwarded-For,
+        # -Proto and -Host are believed, so HTTPS is seen (Secure cookies) and the real
+        # client address is rate-limited (docs/deployment.md).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     app.json.ensure_ascii = False
 
     from flask_wtf.csrf import CSRFProtect
@@ -78,6 +89,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     db.on_new_session(app, lambda s: index_sync.watch(s, app.extensions["kmrepo.search"]))
     db.upgrade(app)
+    _keep_private(app)
     _index_ready(app)
     app.url_map.converters["id"] = web.IdConverter
     web.init_app(app)
@@ -101,6 +113,23 @@ def _index_ready(app: Flask) -> None:
     if n:
         app.logger.warning("search index was missing or outdated: rebuilt %d entries from the database in %.1f s",
                            n, time.perf_counter() - started)
+
+
+def _keep_private(app: Flask) -> None:
+    """The instance folder holds password hashes, session tokens and internal entries:
+    its folders are made 0700 and its databases 0600 (SQLite gives its -wal and -shm
+    files the database's mode), as the secret key and uploads already are."""
+    folders = [app.instance_path, app.config["INDEX_DIR"], os.path.join(app.instance_path, "uploads")]
+    for folder in folders:
+        if os.path.isdir(folder):
+            os.chmod(folder, 0o700)
+    url = app.config["DATABASE_URL"]
+    files = [url[len("sqlite:///"):]] if url.startswith("sqlite:///") else []
+    files += [os.path.join(app.config["INDEX_DIR"], "fts5.sqlite3")]
+    for path in files:
+        for candidate in (path, path + "-wal", path + "-shm"):
+            if os.path.isfile(candidate):
+                os.chmod(candidate, 0o600)
 
 
 def _instance_secret(instance: str) -> str:

@@ -191,6 +191,10 @@ def _thai_date(value, short: bool = False, with_time: bool = False) -> str:
 
 
 def _security_headers(response):
+    if current_user() is not None:
+        # What a signed-in user sees (internal entries, a temporary password) stays out
+        # of shared caches and of the browser's back button after signing out.
+        response.headers["Cache-Control"] = "no-store"
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")

@@ -115,16 +115,16 @@ def test_change_password_ends_other_sessions(app, client, auth):
 def test_admin_creates_resets_and_deactivates_accounts(app, client, auth):
     auth.login("admin")
     resp = auth.post("/admin/users/new", {"username": "somchai", "full_name": "สมชาย ใจดี", "position": "นักวิชาการคลัง",
-                                          "department": "กองคลัง", "roles": ["contributor"], "password": "x" * 12})
+                                          "department": "กองคลัง", "roles": ["contributor"], "password": "tamarind walk 12"})
     assert resp.status_code == 302
     users = client.get("/api/users").get_json()["users"]
     somchai = next(u for u in users if u["username"] == "somchai")
     assert somchai["roles"] == ["contributor"] and somchai["position"] == "นักวิชาการคลัง"
-    resp = auth.post("/admin/users/new", {"username": "somchai", "full_name": "ซ้ำ", "password": "y" * 12})
+    resp = auth.post("/admin/users/new", {"username": "somchai", "full_name": "ซ้ำ", "password": "mango river 77"})
     assert resp.status_code == 400 and "มีผู้ใช้แล้ว" in resp.get_data(as_text=True)
 
     staff = AuthActions(app.test_client())
-    assert staff.login("somchai", "x" * 12).status_code == 302
+    assert staff.login("somchai", "tamarind walk 12").status_code == 302
     # a new account must change the password given by the admin first
     assert staff.client.get("/entries/").headers["Location"].endswith("/account/password")
     resp = auth.post(f"/admin/users/{somchai['id']}/reset")

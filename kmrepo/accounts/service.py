@@ -18,17 +18,21 @@ from functools import cache
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn import zxcvbn
 
 from .. import clock
 from ..base import named
 from ..errors import BadInput, NotFound
 from ..privacy import address_hash
 from . import audit, policy
-from .models import ROLES, Department, User
+from .models import ROLES, Department, User, UserRole
 
 #: Password rule: at least 10 characters, not containing the username (NIST SP 800-63B
 #: favours length over composition rules).
 PASSWORD_MIN_LENGTH = 10
+#: zxcvbn's scores run 0-4; 2 is "somewhat guessable", safe from online guessing
+#: (about 10^8 guesses). Below it a password is refused (:func:`check_password`).
+MIN_PASSWORD_SCORE = 2
 #: Failed sign-ins allowed per account, and per client address, within the window;
 #: after that, sign-in is refused until the window has passed (docs/roles.md, "Signing
 #: in": failed sign-ins are rate-limited per account and per address).
@@ -60,8 +64,14 @@ def check_username(name: str) -> str:
 
 
 def check_password(password: str, username: str = "") -> None:
-    """Raise AccountError unless ``password`` follows :data:`PASSWORD_MIN_LENGTH` and
-    does not contain the username."""
+    """Raise AccountError unless ``password`` has :data:`PASSWORD_MIN_LENGTH`
+    characters, does not contain the username, and is not easily guessed.
+
+    NIST SP 800-63B §5.1.1.2 asks that a new password be checked against "passwords
+    obtained from previous breach corpuses, dictionary words, repetitive or sequential
+    characters": zxcvbn (a well-kept estimator that ships its own lists, among them
+    30,000 common passwords) rates it, and a score under :data:`MIN_PASSWORD_SCORE`
+    ("aaaaaaaaaa", "1234567890", "password12", "qwertyuiop") is refused."""
     if len(password or "") < PASSWORD_MIN_LENGTH:
         raise AccountError(
             f"the password must have at least {PASSWORD_MIN_LENGTH} characters",
@@ -69,6 +79,12 @@ def check_password(password: str, username: str = "") -> None:
         )
     if username and username.lower() in password.lower():
         raise AccountError("the password must not contain the username", "รหัสผ่านต้องไม่มีชื่อผู้ใช้อยู่ในนั้น")
+    if zxcvbn(password[:100], user_inputs=[username] if username else [])["score"] < MIN_PASSWORD_SCORE:
+        raise AccountError(
+            "the password is too easy to guess (a common password, a word, or repeated or sequential characters)",
+            "รหัสผ่านนี้คาดเดาได้ง่าย (เป็นรหัสผ่านที่ใช้กันทั่วไป คำในพจนานุกรม หรือตัวอักษรซ้ำ/เรียงกัน) "
+            "กรุณาใช้วลีที่ยาวขึ้น เช่น หลายคำต่อกัน",
+        )
 
 
 def department_named(session: Session, name: str) -> Department | None:
@@ -120,8 +136,14 @@ def create_user(
 
 def update_user(session: Session, user: User, *, full_name: str, position: str, department: str, roles,
                 actor: User | None) -> None:
-    """Change an account's name, position, unit and roles; commits."""
+    """Change an account's name, position, unit and roles; commits. AccountError when
+    it would leave the site without an active administrator."""
     _check_roles(roles)
+    if "admin" in user.roles and "admin" not in set(roles) and _only_admin(session, user):
+        raise AccountError(
+            "this is the only active administrator: give another account the admin role first",
+            "บัญชีนี้เป็นผู้ดูแลระบบคนเดียวที่ใช้งานอยู่ กรุณากำหนดบทบาทผู้ดูแลระบบให้บัญชีอื่นก่อน",
+        )
     before = sorted(user.roles)
     user.full_name = full_name.strip()
     user.position = position.strip()
@@ -130,6 +152,12 @@ def update_user(session: Session, user: User, *, full_name: str, position: str, 
     detail = f"roles: {', '.join(before) or '-'} -> {', '.join(sorted(roles)) or '-'}"
     audit.record(session, "user_updated", actor, target=user, detail=detail)
     session.commit()
+
+
+def _only_admin(session: Session, user: User) -> bool:
+    """True when ``user`` is the one active account with the admin role."""
+    admins = session.scalars(select(User).join(UserRole).where(UserRole.role == "admin", User.active)).all()
+    return [a.id for a in admins] == [user.id]
 
 
 def _check_roles(roles) -> None:
@@ -143,6 +171,8 @@ def set_active(session: Session, user: User, active: bool, actor: User | None) -
     cannot deactivate its own account (AccountError)."""
     if not active and actor is not None and actor.id == user.id:
         raise AccountError("you cannot deactivate your own account", "ไม่สามารถระงับบัญชีของตนเองได้")
+    if not active and "admin" in user.roles and _only_admin(session, user):
+        raise AccountError("this is the only active administrator", "บัญชีนี้เป็นผู้ดูแลระบบคนเดียวที่ใช้งานอยู่")
     user.active = active
     if not active:
         user.end_sessions()

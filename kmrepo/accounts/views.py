@@ -74,7 +74,7 @@ def _force_password_change():
 
 def safe_next(target: str | None) -> str:
     """``target`` if it is a path on this site, else the home page (no open redirects)."""
-    if target:
+    if target and len(target) <= 1000 and target.isprintable():  # no CR/LF to split a header
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//") \
                 and "\\" not in target:

@@ -293,6 +293,9 @@ def _slug(value) -> str:
     slug = "-".join(str(value).split()).strip("-")
     if not slug or "/" in slug or "\\" in slug or slug in (".", ".."):
         raise LoadError(f"slug {value!r} is not usable in an address")
+    if slug in policy.RESERVED_SLUGS:
+        raise LoadError(f"slug {slug!r} is reserved for the site's own page /entries/{slug}; rename the file "
+                        "or give another 'slug:' in its front matter")
     if len(slug) > 200:
         raise LoadError("slug is longer than 200 characters")
     return slug

@@ -61,6 +61,11 @@ LIFECYCLE: tuple[Transition, ...] = (
 TRANSITIONS: dict[str, Transition] = {t.action: t for t in LIFECYCLE}
 
 
+#: Slugs an entry may not have: the site's own addresses under ``/entries/``
+#: (``/entries/new`` is the editor of a new entry).
+RESERVED_SLUGS = frozenset({"new"})
+
+
 def visibilities(user: Any | None) -> list[str]:
     """The entry visibilities ``user`` may read."""
     return ["public", "internal"] if is_signed_in(user) else ["public"]

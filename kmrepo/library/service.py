@@ -185,14 +185,15 @@ def tags_data(session: Session, user) -> list[dict]:
 
 def tag_data(session: Session, user, name: str) -> dict:
     """One tag and the entries ``user`` may read that carry it: ``{"name",
-    "entries"}``; NotFound if the tag is unknown."""
+    "entries"}``; NotFound if the tag is unknown, or carried only by entries ``user``
+    may not read (the answer must not tell that such entries exist)."""
     tag = session.scalar(select(Tag).where(Tag.name == name)) if len(name) <= 100 else None
-    if tag is None:
-        raise NotFound(f"no tag {name!r}")
     rows = session.scalars(
         select(Entry).join(entry_tags).where(entry_tags.c.tag_id == tag.id).where(policy.readable_entries(user))
         .order_by(Entry.updated_at.desc())
-    ).all()
+    ).all() if tag is not None else []
+    if not rows:
+        raise NotFound(f"no tag {name!r} on an entry this user may read")
     return {"name": tag.name, "entries": [summary_of(e) for e in rows]}
 
 
@@ -257,12 +258,13 @@ def split_tags(text: str) -> list[str]:
 
 def new_slug(session: Session, title: str) -> str:
     """An address for a new entry: the Latin letters and digits of ``title`` if there are
-    at least 3, else ``entry-<8 hex>``; made unique with a suffix."""
+    at least 3, else ``entry-<8 hex>``; made unique with a suffix, as is a reserved one
+    (:data:`kmrepo.library.policy.RESERVED_SLUGS`: "new" becomes "new-2")."""
     base = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:80]
     if len(base) < 3:
         base = f"entry-{secrets.token_hex(4)}"
     slug, n = base, 2
-    while session.scalar(select(Entry.id).where(Entry.slug == slug)) is not None:
+    while slug in policy.RESERVED_SLUGS or session.scalar(select(Entry.id).where(Entry.slug == slug)) is not None:
         slug, n = f"{base}-{n}", n + 1
     return slug
 

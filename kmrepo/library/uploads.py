@@ -10,9 +10,11 @@ SVG and anything unknown are refused; the size limit is ``UPLOAD_MAX_BYTES`` (de
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import secrets
 import unicodedata
+import zipfile
 from dataclasses import dataclass
 
 import filetype
@@ -97,7 +99,39 @@ def check(name: str | None, data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> 
             f"the file's content ({content_type}) does not match its name ({filename})",
             "เนื้อหาของไฟล์ไม่ตรงกับนามสกุลของชื่อไฟล์",
         )
+    if content_type in ZIP_TYPES:
+        check_archive(data)
     return CheckedFile(filename, content_type, len(data), hashlib.sha256(data).hexdigest())
+
+
+#: Office Open XML and OpenDocument files are zip archives.
+ZIP_TYPES = frozenset(t for t in ACCEPTED if "openxmlformats" in t or "opendocument" in t)
+#: What an archive may unpack to: at most this many bytes in all, this many times its
+#: own size, and this many members. A real 10 MB document stays far below each; a zip
+#: bomb (42 kB that unpack to petabytes) is refused before anything reads it.
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+MAX_RATIO = 100
+MAX_MEMBERS = 10_000
+
+
+def check_archive(data: bytes) -> None:
+    """Refuse (UploadRefused) an Office or OpenDocument file that carries macros (a
+    ``vbaProject.bin`` or OpenDocument ``Basic/`` scripts), or whose zip directory
+    announces more than :data:`MAX_UNPACKED_BYTES`, :data:`MAX_RATIO` times its size or
+    :data:`MAX_MEMBERS` files. Only the zip's directory is read, nothing is unpacked."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise UploadRefused(f"the document is damaged ({exc})", "ไฟล์เอกสารเสียหาย เปิดอ่านไม่ได้") from exc
+    names = [m.filename.lower() for m in members]
+    if any(n.endswith("vbaproject.bin") or n.startswith("basic/") for n in names):
+        raise UploadRefused("documents with macros are not accepted; save it without macros (.docx, .xlsx, .pptx)",
+                            "ไม่รับเอกสารที่มีแมโคร (macro) กรุณาบันทึกเป็นไฟล์แบบไม่มีแมโครก่อน")
+    unpacked = sum(m.file_size for m in members)
+    if len(members) > MAX_MEMBERS or unpacked > MAX_UNPACKED_BYTES or unpacked > MAX_RATIO * max(len(data), 1):
+        raise UploadRefused(f"the archive would unpack to {unpacked} bytes in {len(members)} files: refused",
+                            "ไฟล์นี้ขยายตัวได้ใหญ่ผิดปกติ (อาจเป็น zip bomb) จึงไม่รับ")
 
 
 def _detect(data: bytes) -> str | None:

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from indexer.normalize import fold_digits
+
 from .. import clock
+from ..errors import BadInput
 from ..library import access
 from ..library.policy import visibilities
 from ..thai_dates import fiscal_year, fiscal_year_bounds
@@ -21,10 +24,19 @@ ACCESS_TARGETS = (
 
 
 def stats_data(session: Session, user, year: str | None = None) -> dict:
-    """Access statistics for fiscal year ``year`` (BE, as typed; default: the current
-    one): ``fiscal_year``, ``starts``/``ends`` (ISO dates), ``total``, ``by_year``,
-    ``by_month`` and ``by_entry`` (entries ``user`` may read), and ``targets``."""
-    fy = int(year) if year and year.isdigit() and len(year) <= 4 else fiscal_year(clock.now())
+    """Access statistics for fiscal year ``year`` (BE, as typed, Thai digits too;
+    default: the current one): ``fiscal_year``, ``starts``/``ends`` (ISO dates),
+    ``total``, ``by_year``, ``by_month`` and ``by_entry`` (entries ``user`` may read),
+    and ``targets``. :class:`~kmrepo.errors.BadInput` for a year that is not a Buddhist
+    Era year from 2400 to 2700."""
+    typed = fold_digits((year or "").strip())
+    if not typed:
+        fy = fiscal_year(clock.now())
+    elif typed.isdigit() and len(typed) == 4 and 2400 <= int(typed) <= 2700:
+        fy = int(typed)
+    else:
+        raise BadInput(f"fiscal year {year[:20]!r} is not a Buddhist Era year such as 2570",
+                       "ปีงบประมาณต้องเป็นปี พ.ศ. เช่น ๒๕๗๐ หรือ 2570")
     stats = access.access_stats(session, fy, visibilities(user))
     starts, ends = fiscal_year_bounds(fy)
     return {
