@@ -88,7 +88,7 @@ def peer_server(docs: list[IndexDocument], port: int, snippets: bool) -> Threadi
         def log_message(self, *args):  # quiet
             pass
 
-        def do_GET(self):  # noqa: N802 (http.server's name)
+        def do_GET(self):
             conn = getattr(local, "db", None)
             if conn is None:
                 conn = local.db = sqlite3.connect(path, check_same_thread=False)
@@ -208,7 +208,7 @@ def main() -> None:
                 label = "with snippets" if not args.short else "peer without snippets"
                 print(f"kmrepo /api/search   {percentiles(ours)}  ({label})")
                 print(f"FTS5 trigram peer    {percentiles(theirs)}")
-                p95 = lambda xs: sorted(xs)[max(0, int(len(xs) * .95) - 1)]  # noqa: E731
+                p95 = lambda xs: sorted(xs)[max(0, int(len(xs) * .95) - 1)]
                 print(f"p95 ratio            {p95(ours) / p95(theirs):.2f} (kmrepo / peer)")
         finally:
             server.terminate()
