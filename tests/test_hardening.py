@@ -159,3 +159,37 @@ def test_a_tag_carried_only_by_hidden_entries_is_answered_like_an_unknown_tag(cl
     assert client.get("/tags/ลับเฉพาะ").status_code == 404
     auth.login("reader")
     assert [e["slug"] for e in client.get("/api/tags/ลับเฉพาะ").get_json()["entries"]] == ["secret"]
+
+
+def _session_cookie(client) -> str:
+    return client.get_cookie("session").value
+
+
+def test_a_copied_session_cookie_is_worthless_after_signing_out(app, client, auth):
+    auth.login("reader")
+    stolen = _session_cookie(client)
+    thief = app.test_client()
+    thief.set_cookie("session", stolen)
+    assert thief.get("/api/me").get_json()["signed_in"] is True  # a live session, copied
+    auth.logout()
+    assert thief.get("/api/me").get_json()["signed_in"] is False  # ended on the server
+    assert thief.get("/workspace").status_code == 302
+
+
+def test_a_session_ends_after_twelve_hours_however_active(client, auth, clock):
+    from datetime import timedelta
+
+    clock.set_now(clock.now())
+    auth.login("reader")
+    for _hour in range(11):
+        clock.advance(timedelta(hours=1))
+        assert client.get("/api/me").get_json()["signed_in"] is True
+    clock.advance(timedelta(hours=1, minutes=1))
+    assert client.get("/api/me").get_json()["signed_in"] is False
+
+
+def test_a_session_ends_after_idling_past_its_lifetime(app, client, auth, clock):
+    clock.set_now(clock.now())
+    auth.login("reader")
+    clock.advance(app.permanent_session_lifetime)
+    assert client.get("/api/me").get_json()["signed_in"] is False

@@ -166,3 +166,21 @@ class AuditEvent(Base):
     @property
     def action_label(self) -> str:
         return AUDIT_ACTIONS.get(self.action, self.action)
+
+
+class AuthSession(Base):
+    """One signed-in session, kept on the server: the session cookie carries only its
+    random ``id``. Signing out ends it (``ended_at``), so a copied cookie is worthless
+    afterwards; it also ends after an absolute lifetime from ``created_at`` and after
+    idle time since ``last_seen_at`` (:func:`kmrepo.accounts.service.session_alive`).
+    ``address`` is a salted hash of the client address."""
+
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    address: Mapped[str] = mapped_column(String(64), default="")
+

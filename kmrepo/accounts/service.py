@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, timedelta
 from functools import cache
 
 from sqlalchemy import select
@@ -25,7 +25,7 @@ from ..base import named
 from ..errors import BadInput, NotFound
 from ..privacy import address_hash
 from . import audit, policy
-from .models import ROLES, Department, User, UserRole
+from .models import ROLES, AuthSession, Department, User, UserRole
 
 #: Password rule: at least 10 characters, not containing the username (NIST SP 800-63B
 #: favours length over composition rules).
@@ -305,3 +305,49 @@ def audit_data(session: Session, action: str = "", username: str = "", page: int
                         page=page)
     data.update(action=action, username=username)
     return data
+
+
+#: A signed-in session ends this long after it began, however active (docs/roles.md,
+#: "Signing in"); the idle limit is the app's ``PERMANENT_SESSION_LIFETIME`` (8 hours).
+SESSION_ABSOLUTE_LIFETIME = timedelta(hours=12)
+#: ``last_seen_at`` is written at most this often (not on every request).
+SESSION_TOUCH_EVERY = timedelta(minutes=1)
+
+
+def start_session(session: Session, user: User, address: str | None, salt: str) -> str:
+    """Begin a server-side session for ``user`` after a successful sign-in; commits and
+    returns its id (64 hex characters) for the cookie."""
+    sid = secrets.token_hex(32)
+    now = clock.now()
+    session.add(AuthSession(id=sid, user_id=user.id, created_at=now, last_seen_at=now,
+                            address=address_hash(address, salt) if address else ""))
+    session.commit()
+    return sid
+
+
+def session_alive(session: Session, user: User, sid: str | None, idle: timedelta) -> bool:
+    """True when ``sid`` is a session of ``user`` that was not ended, began less than
+    :data:`SESSION_ABSOLUTE_LIFETIME` ago and was last seen less than ``idle`` ago; the
+    sighting is recorded (commits at most once a :data:`SESSION_TOUCH_EVERY`)."""
+    row = session.get(AuthSession, sid) if sid and len(sid) == 64 else None
+    now = clock.now()
+    if (row is None or row.user_id != user.id or row.ended_at is not None
+            or now - _aware(row.created_at) >= SESSION_ABSOLUTE_LIFETIME or now - _aware(row.last_seen_at) >= idle):
+        return False
+    if now - _aware(row.last_seen_at) >= SESSION_TOUCH_EVERY:
+        row.last_seen_at = now
+        session.commit()
+    return True
+
+
+def end_session(session: Session, sid: str | None) -> None:
+    """End the session ``sid`` (signing out); commits. Unknown ids are ignored."""
+    row = session.get(AuthSession, sid) if sid and len(sid) == 64 else None
+    if row is not None and row.ended_at is None:
+        row.ended_at = clock.now()
+        session.commit()
+
+
+def _aware(moment):
+    """A stored time as aware UTC (SQLite gives them back naive)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -47,7 +47,22 @@ def init_app(app: Flask) -> None:
     manager.user_loader(_load_user)
     manager.unauthorized_handler(unauthorized)
     manager.init_app(app)
+    app.before_request(_check_server_session)
     app.before_request(_force_password_change)
+
+
+def _check_server_session():
+    """A signed-in cookie counts only while its server-side session lives
+    (:func:`kmrepo.accounts.service.session_alive`): after signing out, after the
+    absolute lifetime, or after idling, the request goes on as anonymous."""
+    user = current_user()
+    if user is None:
+        return None
+    idle = current_app.permanent_session_lifetime
+    if not service.session_alive(db.session(), user, session.get("sid"), idle):
+        logout_user()
+        session.clear()
+    return None
 
 
 def _load_user(user_id: str) -> User | None:
@@ -100,6 +115,8 @@ def login():
             session.clear()
             session.permanent = True
             login_user(result.user)
+            session["sid"] = service.start_session(db.session(), result.user, request.remote_addr,
+                                                   current_app.config["SECRET_KEY"])
             return redirect(safe_next(form.next.data))
         if result.throttled:
             flash(THROTTLED, "error")
@@ -117,6 +134,7 @@ def login():
 def logout():
     audit.record(db.session(), "logout", current_user())
     db.session().commit()
+    service.end_session(db.session(), session.get("sid"))
     logout_user()
     session.clear()
     flash("ออกจากระบบแล้ว", "info")
