@@ -59,27 +59,56 @@ def test_failed_sign_in_does_not_say_which_part_was_wrong(app, client, auth):
     assert auth.login("Reader ", PASSWORD).status_code == 302  # names are not case-sensitive
 
 
-def test_failed_sign_ins_are_rate_limited_per_account(app, client, users):
+def _from(app, address: str) -> AuthActions:
+    """A browser at another client address."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return AuthActions(client)
+
+
+def test_failed_sign_ins_slow_that_address_at_that_account_and_no_one_else(app, client, users, clock):
+    """NIST SP 800-63B §5.2.2: throttling a stranger cannot aim. After five failures
+    from one address at one account, that address waits 15 s, then 30 s, doubling;
+    the account's owner at another address signs in at once."""
+    clock.set_now(clock.now())
     attacker = AuthActions(client)
     for _ in range(5):
         assert attacker.login("reader", "guess-guess").status_code == 401
-    blocked = attacker.login("reader", PASSWORD)  # even the right password, for a while
-    assert blocked.status_code == 429 and "รอ 15 นาที" in blocked.get_data(as_text=True)
-    assert attacker.login("contributor", PASSWORD).status_code == 302  # other accounts are not locked
-    with app.app_context():  # the window passes
-        s = db_session()
-        for e in s.scalars(select(AuditEvent).where(AuditEvent.action == "login_failed")):
-            e.at = utcnow() - timedelta(minutes=16)
-        s.commit()
+    blocked = attacker.login("reader", PASSWORD)  # even the right password, from here, for now
+    assert blocked.status_code == 429 and "กรุณารอ 15 วินาที" in blocked.get_data(as_text=True)
+    assert blocked.headers["Retry-After"] == "15"
+    assert attacker.login("Reader ", PASSWORD).status_code == 429  # case and spaces are the same name
+    assert _from(app, "10.1.2.3").login("reader", PASSWORD).status_code == 302  # the owner, elsewhere
+    assert attacker.login("contributor", PASSWORD).status_code == 302  # other accounts from here
     attacker.logout()
-    assert attacker.login("reader", PASSWORD).status_code == 302
+    clock.advance(timedelta(seconds=16))
+    assert attacker.login("reader", "guess-again").status_code == 401  # the sixth failure
+    assert "กรุณารอ 30 วินาที" in attacker.login("reader", PASSWORD).get_data(as_text=True)
+    clock.advance(timedelta(seconds=31))
+    assert attacker.login("reader", PASSWORD).status_code == 302  # waited: the right password works
+    with app.app_context():
+        assert _audit(app, "login_failed")  # every failure was recorded
 
 
-def test_failed_sign_ins_are_rate_limited_per_address(client, users):
-    attacker = AuthActions(client)
+def test_a_password_spray_from_one_address_spares_accounts_with_a_good_history_there(app, users):
+    office = _from(app, "192.0.2.10")  # one NAT address for a whole office
+    assert office.login("reader", PASSWORD).status_code == 302  # the reader has signed in from here
+    office.logout()
     for i in range(20):
-        assert attacker.login(f"user{i}", "guess-guess").status_code == 401
-    assert attacker.login("reader", PASSWORD).status_code == 429
+        assert office.login(f"user{i}", "guess-guess").status_code == 401
+    assert office.login("contributor", PASSWORD).status_code == 429  # new to this address: wait
+    assert office.login("reader", PASSWORD).status_code == 302  # a good history here: welcome
+    assert _from(app, "192.0.2.99").login("contributor", PASSWORD).status_code == 302
+
+
+def test_one_account_gets_at_most_a_hundred_failures_from_strangers(app, users):
+    home = _from(app, "198.51.100.7")
+    assert home.login("reader", PASSWORD).status_code == 302
+    home.logout()
+    for i in range(100):
+        assert _from(app, f"203.0.113.{i}").login("reader", "guess-guess").status_code == 401
+    assert _from(app, "203.0.113.200").login("reader", PASSWORD).status_code == 429
+    assert home.login("reader", PASSWORD).status_code == 302  # its own known address still works
 
 
 def test_session_cookie_flags_and_expiry(app, client, auth):

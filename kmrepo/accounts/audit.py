@@ -70,11 +70,18 @@ def count_since(session: Session, action: str, since: datetime, *, username: str
     return session.scalar(q) or 0
 
 
-def last_at(session: Session, action: str, username: str) -> datetime | None:
-    """When ``username`` last had an event of ``action`` (None if never)."""
-    return session.scalar(
-        select(func.max(AuditEvent.at)).where(AuditEvent.action == action, AuditEvent.username == username)
-    )
+def last_at(session: Session, action: str, username: str = "", address: str = "",
+            after: datetime | None = None) -> datetime | None:
+    """When the last event of ``action`` for ``username`` and/or address hash
+    ``address`` happened (strictly after ``after``, if given); None if never."""
+    q = select(func.max(AuditEvent.at)).where(AuditEvent.action == action)
+    if username:
+        q = q.where(AuditEvent.username == username)
+    if address:
+        q = q.where(AuditEvent.address == address)
+    if after is not None:
+        q = q.where(AuditEvent.at > after)
+    return session.scalar(q)
 
 
 def events(session: Session, *, action: str = "", username: str = "", page: int = 1, per_page: int = 50) -> dict:

@@ -33,12 +33,28 @@ PASSWORD_MIN_LENGTH = 10
 #: zxcvbn's scores run 0-4; 2 is "somewhat guessable", safe from online guessing
 #: (about 10^8 guesses). Below it a password is refused (:func:`check_password`).
 MIN_PASSWORD_SCORE = 2
-#: Failed sign-ins allowed per account, and per client address, within the window;
-#: after that, sign-in is refused until the window has passed (docs/roles.md, "Signing
-#: in": failed sign-ins are rate-limited per account and per address).
-MAX_FAILURES_PER_ACCOUNT = 5
-MAX_FAILURES_PER_ADDRESS = 20
-FAILURE_WINDOW = timedelta(minutes=15)
+#: Throttling failed sign-ins, after NIST SP 800-63B §5.2.2 ("Rate Limiting
+#: (Throttling)"): limits that a stranger cannot aim at someone else.
+#:
+#: - From one address at one account, the first :data:`FREE_ATTEMPTS` failures cost
+#:   nothing; after that each attempt must wait :data:`FIRST_DELAY`, doubling with each
+#:   further failure up to :data:`MAX_DELAY`. The real user at another address is not
+#:   slowed, and a success from an address forgets that address's failures.
+#: - One account gets at most :data:`MAX_ACCOUNT_FAILURES` consecutive failures in a
+#:   day from all addresses together (NIST's limit of 100), after which only addresses
+#:   it has signed in from before may try.
+#: - One address gets at most :data:`MAX_ADDRESS_FAILURES` failures over all accounts in
+#:   :data:`ADDRESS_WINDOW` (a password spray), after which only accounts that have
+#:   signed in from it before may try (an office behind one NAT address keeps working).
+FREE_ATTEMPTS = 5
+FIRST_DELAY = timedelta(seconds=15)
+MAX_DELAY = timedelta(minutes=15)
+MAX_ACCOUNT_FAILURES = 100
+ACCOUNT_WINDOW = timedelta(days=1)
+MAX_ADDRESS_FAILURES = 20
+ADDRESS_WINDOW = timedelta(minutes=15)
+#: Signing in from an address within this long makes it a "known" address of the account.
+KNOWN_ADDRESS_FOR = timedelta(days=90)
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 
@@ -207,10 +223,12 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
 @dataclass(frozen=True)
 class SignIn:
     """The outcome of :func:`authenticate`: ``user`` when it succeeded, else
-    ``throttled`` tells whether the limit of failed attempts was reached."""
+    ``throttled`` tells whether the attempt was refused unchecked, and ``retry_after``
+    how many seconds to wait before the next one."""
 
     user: User | None
     throttled: bool = False
+    retry_after: int = 0
 
 
 @cache
@@ -221,21 +239,16 @@ def _dummy_hash() -> str:
 def authenticate(session: Session, username: str, password: str, address: str | None, salt: str) -> SignIn:
     """Check a sign-in and record it (``login`` or ``login_failed``); commits.
 
-    Refused without checking the password once :data:`MAX_FAILURES_PER_ACCOUNT` failures
-    for this username (existing or not, counted since its last success) or
-    :data:`MAX_FAILURES_PER_ADDRESS` failures from this address happened within
-    :data:`FAILURE_WINDOW`. Unknown names, wrong passwords and inactive accounts all
-    fail the same way, in about the same time.
+    Refused without checking the password while :func:`throttle` says to wait. Unknown
+    names, wrong passwords and inactive accounts all fail the same way, in about the
+    same time. Usernames are compared trimmed and lower-case, so "Reader " is "reader"
+    here too.
     """
     name = normalize_username(username)[:64]
     addr = address_hash(address, salt) if address else ""
-    since = clock.now() - FAILURE_WINDOW
-    last_ok = audit.last_at(session, "login", name)
-    if (
-        audit.count_since(session, "login_failed", since, username=name, after=last_ok) >= MAX_FAILURES_PER_ACCOUNT
-        or (addr and audit.count_since(session, "login_failed", since, address=addr) >= MAX_FAILURES_PER_ADDRESS)
-    ):
-        return SignIn(None, throttled=True)
+    wait = throttle(session, name, addr)
+    if wait:
+        return SignIn(None, throttled=True, retry_after=wait)
     user = user_by_name(session, name)
     if user is None:
         check_password_hash(_dummy_hash(), password or "")
@@ -251,6 +264,32 @@ def authenticate(session: Session, username: str, password: str, address: str | 
     session.commit()
     return SignIn(user)
 
+
+
+def throttle(session: Session, name: str, addr: str) -> int:
+    """Seconds the next sign-in as ``name`` from address hash ``addr`` must wait (0:
+    none), by the rules above :data:`FREE_ATTEMPTS` (NIST SP 800-63B §5.2.2)."""
+    now = clock.now()
+    # Failures of this account from this address since its last success from it.
+    pair_ok = audit.last_at(session, "login", name, addr) if addr else None
+    pair_failures = audit.count_since(session, "login_failed", now - ACCOUNT_WINDOW, username=name,
+                                      address=addr, after=pair_ok) if addr else 0
+    if pair_failures >= FREE_ATTEMPTS:
+        delay = min(FIRST_DELAY * 2 ** (pair_failures - FREE_ATTEMPTS), MAX_DELAY)
+        last = audit.last_at(session, "login_failed", name, addr)
+        if last is not None and now < _aware(last) + delay:
+            return max(1, int((_aware(last) + delay - now).total_seconds() + 0.999))
+    known = addr and audit.last_at(session, "login", name, addr, after=now - KNOWN_ADDRESS_FOR) is not None
+    if known:
+        return 0
+    last_ok = audit.last_at(session, "login", name)
+    if audit.count_since(session, "login_failed", now - ACCOUNT_WINDOW, username=name,
+                         after=last_ok) >= MAX_ACCOUNT_FAILURES:
+        return int(ACCOUNT_WINDOW.total_seconds() // 24)  # an hour, then ask again
+    if addr and audit.count_since(session, "login_failed", now - ADDRESS_WINDOW,
+                                  address=addr) >= MAX_ADDRESS_FAILURES:
+        return int(ADDRESS_WINDOW.total_seconds())
+    return 0
 
 
 def user_by_id(session: Session, user_id: int) -> User:

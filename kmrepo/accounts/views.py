@@ -26,7 +26,7 @@ template_names(bp, {"role_names": lambda roles: ", ".join(ROLES[r] for r in sort
                accounts_policy=policy, ROLES=ROLES)
 
 GENERIC_FAILURE = "ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง"
-THROTTLED = "ลงชื่อเข้าใช้ไม่สำเร็จหลายครั้งเกินไป กรุณารอ 15 นาทีแล้วลองใหม่"
+THROTTLED = "ลงชื่อเข้าใช้ไม่สำเร็จหลายครั้งเกินไป กรุณารอ {wait} แล้วลองใหม่"
 
 
 class _SessionInterface(SecureCookieSessionInterface):
@@ -105,7 +105,7 @@ def login():
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
-    status = 200
+    status, headers = 200, {}
     if form.validate_on_submit():
         result = service.authenticate(
             db.session(), form.username.data, form.password.data, request.remote_addr,
@@ -119,14 +119,23 @@ def login():
                                                    current_app.config["SECRET_KEY"])
             return redirect(safe_next(form.next.data))
         if result.throttled:
-            flash(THROTTLED, "error")
-            status = 429
+            flash(THROTTLED.format(wait=_thai_wait(result.retry_after)), "error")
+            status, headers = 429, {"Retry-After": str(result.retry_after)}
         else:
             flash(GENERIC_FAILURE, "error")
             status = 401
     elif request.method == "POST":
         status = 400
-    return render_template("accounts/login.html", form=form), status
+    return render_template("accounts/login.html", form=form), status, headers
+
+
+def _thai_wait(seconds: int) -> str:
+    """"30 วินาที", "4 นาที", "1 ชั่วโมง": how long to wait, as staff say it."""
+    if seconds < 60:
+        return f"{seconds} วินาที"
+    if seconds < 3600:
+        return f"{-(-seconds // 60)} นาที"
+    return f"{-(-seconds // 3600)} ชั่วโมง"
 
 
 @bp.post("/account/logout")
