@@ -55,9 +55,42 @@ def test_markdown_is_sanitised(client, load, write_entry):
                 title="ทดสอบ")
     load(write_entry.folder)
     body = client.get("/entries/x").get_data(as_text=True)
-    assert "<script>alert" not in body and "alert('x')" not in body
+    # markup that is not allowed is shown as the text it is, never run and never lost
+    assert "<script>alert" not in body and "&lt;script&gt;alert('x')&lt;/script&gt;" in body
     assert "javascript:" not in body and "onerror" not in body and "data:text" not in body
     assert "<strong>ตัวหนา</strong>" in body
+
+
+def test_no_text_is_lost_to_markup_and_rendering_is_bounded(app, client, auth, load, write_entry):
+    """A code span keeps its text; an unclosed <textarea> or <embed> swallows nothing
+    after it, on the page or in search; markup nested too deep or too many tags is
+    refused on save with a Thai message, and shown as plain text if stored already."""
+    write_entry("code", "ก่อน `<script>x</script>` กลาง <embed src=a> หลังแท็ก\n\n<textarea>\n\nย่อหน้าท้ายสุด",
+                title="โค้ด")
+    write_entry("deep", "<div>" * 5000 + "ข้อความลึก", title="ซ้อนลึก")
+    report = load(write_entry.folder)
+    assert [(p.rsplit("/", 1)[-1], "nests" in why) for p, why in report.errors] == [("deep.md", True)]
+    page = client.get("/entries/code").get_data(as_text=True)
+    assert "<code>&lt;script&gt;x&lt;/script&gt;</code>" in page and "หลังแท็ก" in page and "ย่อหน้าท้ายสุด" in page
+    assert "<embed" not in page and "<textarea" not in page
+    assert [r["slug"] for r in search(client, "ย่อหน้าท้ายสุด")["results"]] == ["code"]
+    assert client.get("/api/entries/deep").status_code == 404  # loaded files are checked too
+
+    auth.login("km_team")
+    for body in ("<div>" * 5000, "***a" * 20000):
+        resp = auth.post("/entries/new", {"title": "ซ้อน", "type": "manual", "body": body, "visibility": "internal",
+                                          "department": "0"})
+        assert resp.status_code == 400, body[:10]
+        assert "กรุณาลดการซ้อนกัน" in resp.get_data(as_text=True) or "แท็กมากเกิน" in resp.get_data(as_text=True)
+    assert client.get("/api/workspace").get_json()["mine"] == []  # nothing half-saved
+    with app.app_context():  # stored before the limits: shown as its plain text, at once
+        from kmrepo.library.models import Entry
+
+        entry = db_session().scalar(select(Entry).where(Entry.slug == "code"))
+        entry.body = "<div>" * 30000 + "ข้อความเก่า"
+        db_session().commit()
+    page = client.get("/entries/code").get_data(as_text=True)
+    assert "<pre>&lt;div&gt;&lt;div&gt;" in page and "ข้อความเก่า" in page
 
 
 def test_every_entry_view_adds_exactly_one_access_row(app, client, auth, load, write_entry):

@@ -38,7 +38,7 @@ from ..accounts.models import Department
 from ..base import named
 from . import index_sync, policy
 from .models import ENTRY_TYPES, KNOWLEDGE_KINDS, VISIBILITIES, Entry, KnowledgeItem, Tag
-from .rendering import plain_text
+from .rendering import markup_problem, plain_text
 
 #: Part of every file's hash: bump when parsing changes, so the next load re-applies it.
 LOADER_VERSION = "1"
@@ -398,11 +398,14 @@ PARALLEL_MIN_BYTES = 1_000_000
 
 def _parse_and_render(path: str) -> ParsedEntry | LoadError:
     """:func:`parse_file` with its body's plain text already rendered (for the index:
-    :func:`kmrepo.library.rendering.plain_text`), or the LoadError."""
+    :func:`kmrepo.library.rendering.plain_text`), or the LoadError (also for a body that
+    cannot be rendered within bounds, :func:`kmrepo.library.rendering.markup_problem`)."""
     try:
         parsed = parse_file(path)
     except LoadError as exc:
         return exc
+    if problem := markup_problem(parsed.body):
+        return LoadError(problem[0])
     return replace(parsed, plain=plain_text(parsed.body))
 
 

@@ -34,7 +34,7 @@ from .models import (
     entry_knowledge_items,
     entry_tags,
 )
-from .rendering import render_markdown
+from .rendering import check_renderable, render_markdown
 
 # -- reading ---------------------------------------------------------------------------
 
@@ -272,11 +272,14 @@ def new_slug(session: Session, title: str) -> str:
 def save_entry(session: Session, entry: Entry | None, fields: EntryFields, user: User) -> Entry:
     """Create (``entry`` None: a draft by ``user``) or update an entry; commits.
     Only those :func:`~kmrepo.library.policy.can_feature` set ``featured``; for others
-    it stays what it was. :class:`Refused` when ``user`` may not create
+    it stays what it was. :class:`~kmrepo.errors.BadInput` when the body cannot be
+    rendered within bounds (:func:`kmrepo.library.rendering.check_renderable`);
+    :class:`Refused` when ``user`` may not create
     (:func:`~kmrepo.library.policy.can_create_entry`) or edit this entry."""
     allowed = policy.can_create_entry(user) if entry is None else policy.can_edit_entry(user, entry)
     if not allowed:
         raise Refused(f"{user.username} may not {'create entries' if entry is None else 'edit ' + entry.slug}")
+    check_renderable(fields.body)
     created = entry is None
     if entry is None:
         entry = Entry(slug=new_slug(session, fields.title), status="draft", author_id=user.id, created_at=clock.now())

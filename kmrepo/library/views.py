@@ -16,7 +16,7 @@ from sqlalchemy import select
 from .. import db
 from ..accounts.models import Department
 from ..accounts.policy import can_purge_logs
-from ..errors import Refused
+from ..errors import BadInput, Refused
 from ..privacy import address_hash
 from ..web import current_user, int_arg, is_api, page, require, template_names
 from . import access, policy, search, service, uploads
@@ -176,9 +176,13 @@ def _fields(form: EntryForm) -> service.EntryFields:
 def entry_new():
     form = _entry_form(None)
     if form.validate_on_submit():
-        entry = service.save_entry(db.session(), None, _fields(form), current_user())
-        flash("บันทึกฉบับร่างแล้ว", "info")
-        return redirect(url_for("library.entry", slug=entry.slug))
+        try:
+            entry = service.save_entry(db.session(), None, _fields(form), current_user())
+        except BadInput as err:
+            form.body.errors = [*form.body.errors, err.thai]
+        else:
+            flash("บันทึกฉบับร่างแล้ว", "info")
+            return redirect(url_for("library.entry", slug=entry.slug))
     return render_template("library/entry_form.html", form=form, entry=None), 400 if form.errors else 200
 
 
@@ -188,9 +192,14 @@ def entry_edit(slug: str):
     entry = service.editable_entry(db.session(), current_user(), slug)
     form = _entry_form(entry)
     if form.validate_on_submit():
-        service.save_entry(db.session(), entry, _fields(form), current_user())
-        flash("บันทึกการแก้ไขแล้ว", "info")
-        return redirect(url_for("library.entry", slug=entry.slug))
+        try:
+            service.save_entry(db.session(), entry, _fields(form), current_user())
+        except BadInput as err:
+            db.session().rollback()
+            form.body.errors = [*form.body.errors, err.thai]
+        else:
+            flash("บันทึกการแก้ไขแล้ว", "info")
+            return redirect(url_for("library.entry", slug=entry.slug))
     return render_template("library/entry_form.html", form=form, entry=entry), 400 if form.errors else 200
 
 
