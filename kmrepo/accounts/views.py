@@ -57,12 +57,12 @@ def _check_server_session():
     absolute lifetime, or after idling, the request goes on as anonymous."""
     user = current_user()
     if user is None:
-        return None
+        return
     idle = current_app.permanent_session_lifetime
     if not service.session_alive(db.session(), user, session.get("sid"), idle):
         logout_user()
         session.clear()
-    return None
+    return
 
 
 def _load_user(user_id: str) -> User | None:
