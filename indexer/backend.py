@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Protocol
 
 from .query import ParsedQuery, QueryPart, can_relax, parse_query, split_compounds
@@ -157,12 +157,26 @@ class SearchBackend(Protocol):
         """Indexed Thai words with their document frequencies (for spelling)."""
         ...
 
+    def stamps(self) -> dict[str, str]:
+        """Every document's id with its :func:`stamp` (what was indexed, and of when),
+        so the owner can find what the index missed and repair it."""
+        ...
+
     def count(self) -> int:
         """The number of documents in the index."""
 
     @property
     def needs_rebuild(self) -> bool:
         """True when the stored index is missing or from an older schema."""
+
+
+def stamp(moment: datetime | None) -> str:
+    """A document's ``updated_at`` as every backend stores it: naive UTC, ISO 8601
+    (1970-01-01 when unknown)."""
+    moment = moment or datetime(1970, 1, 1)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.isoformat()
 
 
 # -- the search policy every backend shares ---------------------------------------------------

@@ -31,10 +31,9 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from itertools import islice
 
-from .backend import FILTER_FIELDS, IndexDocument, Progress, TieredSearch, index_version
+from .backend import FILTER_FIELDS, IndexDocument, Progress, TieredSearch, index_version, stamp
 from .ngrams import is_thai
 from .normalize import normalize_text
 from .query import ParsedQuery, QueryPart
@@ -204,6 +203,10 @@ class SqliteBackend(TieredSearch):
     def count(self) -> int:
         """The number of documents in the index."""
         return self._db().execute("SELECT count(*) FROM docs").fetchone()[0]
+
+    def stamps(self) -> dict[str, str]:
+        """Every document's id and :func:`indexer.backend.stamp`."""
+        return dict(self._db().execute("SELECT id, updated FROM docs"))
 
     # -- searching --------------------------------------------------------------------
 
@@ -397,15 +400,12 @@ def _batches(items: Iterable, size: int) -> Iterator[list]:
 
 def _insert(db: sqlite3.Connection, prepared: list[tuple[IndexDocument, tuple[str, ...]]]) -> None:
     for doc, (t, tags, summary, body, g_title) in prepared:
-        updated = doc.updated_at or datetime(1970, 1, 1)
-        if updated.tzinfo is not None:
-            updated = updated.astimezone(UTC).replace(tzinfo=None)
         cur = db.execute(
             "INSERT INTO docs (id, title, labels, summary, body, type, department, items, fiscal_year, visibility, "
             "featured, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (doc.id, doc.title, _labels(doc), doc.summary or "", doc.body or "", doc.type or "", doc.department or "",
              ",".join(doc.knowledge_items), str(doc.fiscal_year) if doc.fiscal_year else "", doc.visibility,
-             int(doc.featured), updated.isoformat()))
+             int(doc.featured), stamp(doc.updated_at)))
         rowid = cur.lastrowid
         db.execute("INSERT INTO words (rowid, title, tags, summary, body) VALUES (?, ?, ?, ?, ?)",
                    (rowid, t, tags, summary, body))

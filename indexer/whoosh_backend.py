@@ -26,7 +26,7 @@ from whoosh.analysis import Token as WhooshToken
 from whoosh.fields import BOOLEAN, DATETIME, ID, KEYWORD, TEXT, Schema
 from whoosh.scoring import BM25F
 
-from .backend import FILTER_FIELDS, IndexDocument, Progress, TieredSearch, index_version
+from .backend import FILTER_FIELDS, IndexDocument, Progress, TieredSearch, index_version, stamp
 from .ngrams import is_thai, ngram_tokens, ngrams
 from .query import ParsedQuery, QueryPart
 from .segment import Token, iter_tokens, readings, words
@@ -209,6 +209,11 @@ class WhooshBackend(TieredSearch):
                     if is_thai(w[0]):
                         out[w] = max(out.get(w, 0), info.doc_frequency())
         return out
+
+    def stamps(self) -> dict[str, str]:
+        """Every document's id and :func:`indexer.backend.stamp`."""
+        with self._ix.searcher() as s:
+            return {f["id"]: stamp(f.get("updated")) for f in s.reader().all_stored_fields()}
 
     def count(self) -> int:
         """The number of documents in the index."""

@@ -103,16 +103,22 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 def _index_ready(app: Flask) -> None:
     """Rebuild the search index from the database if it is missing or outdated (a new
-    instance, or a kmrepo upgrade that changed the analysis or the vocabulary)."""
+    instance, or a kmrepo upgrade that changed the analysis or the vocabulary), else
+    repair what a crash or a failed update left behind (:func:`index_sync.repair`)."""
     from . import db
     from .library import index_sync
 
     with app.app_context():
         started = time.perf_counter()
-        n = index_sync.ensure_current(db.session(), app.extensions["kmrepo.search"])
+        backend = app.extensions["kmrepo.search"]
+        n = index_sync.ensure_current(db.session(), backend)
+        indexed, removed = (0, 0) if n is not None else index_sync.repair(db.session(), backend)
     if n:
         app.logger.warning("search index was missing or outdated: rebuilt %d entries from the database in %.1f s",
                            n, time.perf_counter() - started)
+    if indexed or removed:
+        app.logger.warning("search index repaired from the database: %d entries indexed again, %d removed",
+                           indexed, removed)
 
 
 def _keep_private(app: Flask) -> None:

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import event, func, inspect, select
+from sqlalchemy import event, func, insert, inspect, select
 from sqlalchemy.orm import Session, selectinload
 
-from indexer.backend import IndexDocument, SearchBackend
+from indexer.backend import IndexDocument, SearchBackend, stamp
 
+from .. import clock
+from ..accounts.models import AuditEvent
 from . import policy
 from .models import Entry
 from .rendering import plain_text
@@ -92,8 +94,56 @@ def _apply(session: Session) -> None:
     try:
         backend.delete([slug for slug, doc in pending.items() if doc is None])
         backend.add([doc for doc in pending.values() if doc is not None])
-    except Exception:  # the database is the source of truth; reindex repairs
-        log.exception("search index update failed; run 'kmrepo reindex'")
+    except Exception as exc:  # the database is the source of truth, and it is committed
+        log.exception("search index update failed for %s; the database is committed; the index is repaired "
+                      "at the next start, or run 'kmrepo reindex'", ", ".join(sorted(pending))[:500])
+        _record(session, "index_update_failed", f"{type(exc).__name__}: {exc}; entries: {', '.join(sorted(pending))}")
+
+
+def _record(session: Session, action: str, detail: str) -> None:
+    """An audit event written on a connection of its own (the session that just
+    committed can run no more SQL); a failure here is only logged."""
+    try:
+        with session.get_bind().begin() as conn:
+            conn.execute(insert(AuditEvent).values(at=clock.now(), action=action, username="(search index)",
+                                                   detail=detail[:2000], target_type="", target_id="",
+                                                   target_label="", address=""))
+    except Exception:
+        log.exception("could not record %s in the audit log", action)
+
+
+def index_problem(session: Session) -> dict | None:
+    """The last failed index update that no repair has followed, as ``{"at", "detail"}``,
+    or None when the index is known to follow the database (what the admin is shown)."""
+    failed = session.scalar(select(AuditEvent).where(AuditEvent.action == "index_update_failed")
+                            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(1))
+    if failed is None:
+        return None
+    repaired = session.scalar(select(func.max(AuditEvent.id)).where(AuditEvent.action == "index_repaired"))
+    if repaired is not None and repaired > failed.id:
+        return None
+    return {"at": failed.at.isoformat(), "detail": failed.detail}
+
+
+def repair(session: Session, backend: SearchBackend) -> tuple[int, int]:
+    """Bring ``backend`` back in step with the database after a crash or a failed
+    update: every published entry whose stamp the index lacks or has older is indexed
+    again, every indexed document that is no published entry is removed. Returns
+    ``(indexed, removed)``; records "index_repaired" when it changed anything."""
+    wanted = {slug: stamp(updated) for slug, updated in session.execute(
+        select(Entry.slug, Entry.updated_at).where(Entry.status == policy.PUBLISHED))}
+    have = backend.stamps()
+    stale = [slug for slug, s in wanted.items() if have.get(slug) != s]
+    extra = [slug for slug in have if slug not in wanted]
+    if extra:
+        backend.delete(extra)
+    if stale:
+        rows = session.scalars(select(Entry).where(Entry.slug.in_(stale)).options(
+            selectinload(Entry.tags), selectinload(Entry.knowledge_items), selectinload(Entry.department)))
+        backend.add([to_document(e) for e in rows])
+    if stale or extra or index_problem(session):
+        _record(session, "index_repaired", f"indexed again: {len(stale)}, removed: {len(extra)}")
+    return len(stale), len(extra)
 
 
 @event.listens_for(Session, "after_rollback")
@@ -130,4 +180,6 @@ def reindex(session: Session, backend: SearchBackend, progress=None) -> int:
         .order_by(Entry.id)
         .execution_options(yield_per=500)
     )
-    return backend.rebuild((to_document(e) for e in rows), progress=progress)
+    n = backend.rebuild((to_document(e) for e in rows), progress=progress)
+    _record(session, "index_repaired", f"rebuilt: {n} entries")
+    return n

@@ -15,16 +15,25 @@ from sqlalchemy import select
 
 from .. import db
 from ..accounts.models import Department
-from ..accounts.policy import can_purge_logs
+from ..accounts.policy import can_manage_users, can_purge_logs
 from ..errors import BadInput, Refused
 from ..privacy import address_hash
 from ..web import current_user, int_arg, is_api, page, require, template_names
-from . import access, policy, search, service, uploads
+from . import access, index_sync, policy, search, service, uploads
 from .forms import EntryForm, PurgeForm, UploadForm
 from .models import ENTRY_STATUSES, ENTRY_TYPES, KNOWLEDGE_KINDS, VISIBILITIES, KnowledgeItem
 from .rendering import render_markdown
 
 bp = Blueprint("library", __name__)
+
+
+@bp.app_context_processor
+def _index_health() -> dict:
+    """For administrators on every page: a failed search-index update no repair has
+    followed yet (:func:`kmrepo.library.index_sync.index_problem`)."""
+    user = current_user()
+    return {"index_problem": index_sync.index_problem(db.session()) if can_manage_users(user) else None}
+
 template_names(bp, {"markdown": lambda text: Markup(render_markdown(text))}, library_policy=policy,
                ENTRY_TYPES=ENTRY_TYPES, ENTRY_STATUSES=ENTRY_STATUSES, KNOWLEDGE_KINDS=KNOWLEDGE_KINDS,
                VISIBILITIES=VISIBILITIES)
