@@ -6,6 +6,7 @@ import io
 import os
 import sqlite3
 import threading
+from pathlib import Path
 
 from kmrepo import create_app
 from kmrepo.cli import cli
@@ -25,7 +26,7 @@ def _files(folder: str) -> dict[str, bytes]:
     for root, _dirs, names in os.walk(folder):
         for name in names:
             path = os.path.join(root, name)
-            out[os.path.relpath(path, folder)] = open(path, "rb").read()
+            out[os.path.relpath(path, folder)] = Path(path).read_bytes()
     return out
 
 
