@@ -49,6 +49,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_HTTPONLY=True,
         TRUSTED_PROXIES=0,  # reverse proxies in front of kmrepo whose X-Forwarded-* headers are believed
+        TRAINING_DUE_OFF_HOLIDAYS=False,  # ป.พ.พ. มาตรา ๑๙๓/๘ for report due dates (docs/users/admin.md)
+        TRAINING_FOLLOW_UP_DAYS=90,  # days after approval within which supervisors follow up
+        MAIL_SERVER="", MAIL_PORT=25, MAIL_FROM="", MAIL_USERNAME="", MAIL_PASSWORD="", MAIL_STARTTLS=False,
     )
     app.config.from_pyfile("config.py", silent=True)
     if os.environ.get("KMREPO_DATABASE_URL"):
@@ -81,6 +84,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from .library import index_sync
     from .library import views as library_views
     from .plans import views as plans_views
+    from .training import views as training_views
 
     # The KM team's own vocabulary (see README "Vocabulary"): <instance>/vocabulary/*.txt
     vocab = os.path.join(instance, "vocabulary")
@@ -96,7 +100,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     accounts_views.init_app(app)
     CSRFProtect(app)  # checks the token of every POST: forms and one-button actions alike
     # One blueprint per area; each page beside its JSON twin (docs/architecture.md).
-    for area in (accounts_views, library_views, plans_views):
+    for area in (accounts_views, library_views, training_views, plans_views):
         app.register_blueprint(area.bp)
     return app
 

@@ -57,9 +57,13 @@ def _load(paths) -> loader.LoadReport:
     finally:
         if "bar" in bar_state:
             bar_state["bar"].__exit__(None, None, None)
+    from .training import service as training
+
+    records = training.import_history(db.session(), report.parsed, report.errors)
     click.echo(
         f"{len(report.created)} created, {len(report.updated)} updated, {len(report.unchanged)} unchanged"
         + (f", {report.knowledge_items} knowledge items described" if report.knowledge_items else "")
+        + (f", {records} training records" if records else "")
     )
     for path, reason in report.errors:
         click.echo(f"error: {path}: {reason}", err=True)
@@ -217,3 +221,46 @@ def restore_command(src, yes):
         sys.exit(1)
     click.echo(f"restored {len(manifest['files'])} files from {src} (backup of {manifest['created_at']}); "
                "the search index is rebuilt at the next start")
+
+
+@cli.command("remind")
+@with_appcontext
+def remind_command():
+    """Send the post-training report reminders due today: 7, 3 and 1 days before the due
+    date and once when overdue, in the site (the bell) and by e-mail when MAIL_SERVER is
+    set. Meant for cron (daily); each reminder goes out once, even when this runs twice
+    or on two servers at once.
+
+    From cron:  0 7 * * * cd /srv/kmrepo && .venv/bin/kmrepo remind
+    """
+    from .training import service as training
+
+    app = current_app._get_current_object()
+    mailer = _mailer(app.config) if app.config.get("MAIL_SERVER") else None
+    with app.test_request_context(base_url=app.config.get("SITE_URL") or "http://localhost/"):
+        from flask import url_for
+
+        sent = training.remind(db.session(), training.settings_from(app.config), send_mail=mailer,
+                               url=lambda r: url_for("training.record", record_id=r.id))
+    click.echo(f"sent {len(sent)} reminders" + (" (with e-mail)" if mailer else " (in the site only)"))
+
+
+def _mailer(config):
+    """A ``send(to, subject, text)`` over SMTP with the app's MAIL_* settings."""
+    import smtplib
+    from email.message import EmailMessage
+
+    def send(to: str, subject: str, text: str) -> None:
+        msg = EmailMessage()
+        msg["From"] = config["MAIL_FROM"] or "kmrepo@localhost"
+        msg["To"] = to
+        msg["Subject"] = subject
+        msg.set_content(text)
+        with smtplib.SMTP(config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=30) as smtp:
+            if config.get("MAIL_STARTTLS"):
+                smtp.starttls()
+            if config.get("MAIL_USERNAME"):
+                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+            smtp.send_message(msg)
+
+    return send

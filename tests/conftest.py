@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import textwrap
+from datetime import date
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from kmrepo import create_app
 from kmrepo.db import session as db_session
@@ -56,6 +58,13 @@ def site(tmp_path_factory):
         for name, roles in ROLE_ACCOUNTS.items():
             create_user(db_session(), name, PASSWORD, full_name=f"ทดสอบ {name}", position="เจ้าพนักงาน",
                         department="กองคลัง", roles=roles)
+        from kmrepo.accounts.models import User
+        from kmrepo.training.models import TrainingRecord
+
+        reader = db_session().scalar(select(User).where(User.username == "reader"))
+        db_session().add(TrainingRecord(trainee=reader, unit_id=reader.department_id, course="การจัดเก็บภาษีป้าย",
+                                        returned_on=date(2026, 11, 20)))
+        db_session().commit()
     account_models.PASSWORD_HASH_METHOD = hashing
     return app
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .models import ROLES
@@ -39,6 +39,8 @@ class UserForm(FlaskForm):
     username = StringField("ชื่อผู้ใช้", validators=[DataRequired(REQUIRED), Length(max=64)])
     full_name = StringField("ชื่อ–นามสกุล", validators=[DataRequired(REQUIRED), Length(max=200)])
     position = StringField("ตำแหน่ง", validators=[Optional(), Length(max=200)])
+    email = StringField("อีเมล (สำหรับการแจ้งเตือน)", validators=[Optional(), Length(max=254),
+                                                                 Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="รูปแบบอีเมลไม่ถูกต้อง")])
     department = StringField("สังกัด (กอง/สำนัก)", validators=[Optional(), Length(max=200)])
     roles = MultiCheckboxField("บทบาท", choices=dict(ROLES))
     password = PasswordField("รหัสผ่านเริ่มต้น", validators=[Optional(), Length(max=200)])

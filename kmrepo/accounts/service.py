@@ -125,6 +125,7 @@ def create_user(
     roles=(),
     actor: User | None = None,
     must_change_password: bool = False,
+    email: str = "",
 ) -> User:
     """Create and commit an account; AccountError if the name is taken or invalid,
     the password too weak, or a role unknown."""
@@ -137,6 +138,7 @@ def create_user(
         username=name,
         full_name=full_name.strip(),
         position=position.strip(),
+        email=email.strip()[:254],
         department=department_named(session, department),
         must_change_password=must_change_password,
     )
@@ -151,7 +153,7 @@ def create_user(
 
 
 def update_user(session: Session, user: User, *, full_name: str, position: str, department: str, roles,
-                actor: User | None) -> None:
+                actor: User | None, email: str = "") -> None:
     """Change an account's name, position, unit and roles; commits. AccountError when
     it would leave the site without an active administrator."""
     _check_roles(roles)
@@ -163,6 +165,7 @@ def update_user(session: Session, user: User, *, full_name: str, position: str, 
     before = sorted(user.roles)
     user.full_name = full_name.strip()
     user.position = position.strip()
+    user.email = email.strip()[:254]
     user.department = department_named(session, department)
     user.roles = set(roles)
     detail = f"roles: {', '.join(before) or '-'} -> {', '.join(sorted(roles)) or '-'}"
@@ -311,6 +314,7 @@ def users_data(session: Session) -> dict:
                 "username": u.username,
                 "full_name": u.full_name,
                 "position": u.position,
+                "email": u.email,
                 "department": u.department.name if u.department else "",
                 "roles": sorted(u.roles),
                 "active": u.active,

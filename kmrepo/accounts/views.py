@@ -187,7 +187,8 @@ def _profile(form: UserForm) -> dict:
     """The account fields the user form sets, as keyword arguments of
     :func:`service.create_user` and :func:`service.update_user`."""
     return {"full_name": form.full_name.data, "position": form.position.data or "",
-            "department": form.department.data or "", "roles": form.roles.data or []}
+            "department": form.department.data or "", "roles": form.roles.data or [],
+            "email": (form.email.data or "").strip()}
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])

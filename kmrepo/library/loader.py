@@ -47,6 +47,12 @@ KNOWLEDGE_ITEMS_FILE = "knowledge-items.yaml"
 MAX_FILE_BYTES = 5 * 1024 * 1024
 
 
+#: The front-matter keys the library reads (:func:`parse_markdown`); others are kept in
+#: :attr:`ParsedEntry.extra` for other areas.
+LIBRARY_KEYS = frozenset({"title", "slug", "type", "summary", "department", "fiscal_year", "tags",
+                          "knowledge_items", "visibility", "featured"})
+
+
 class LoadError(Exception):
     """A file that cannot be loaded; the message says why, in plain words."""
 
@@ -70,6 +76,9 @@ class ParsedEntry:
     featured: bool = False
     #: The body's plain text for the index, when already rendered (:func:`_parsed`).
     plain: str | None = None
+    #: Front-matter keys the library does not use itself (another area's: a training
+    #: report's ``trainee``, ``returned_on`` …), as written.
+    extra: tuple[tuple[str, object], ...] = ()
 
 
 @dataclass
@@ -82,6 +91,8 @@ class LoadReport:
     unchanged: list[str] = field(default_factory=list)
     knowledge_items: int = 0
     errors: list[tuple[str, str]] = field(default_factory=list)
+    #: Every entry file parsed, whether it changed anything or not.
+    parsed: list[ParsedEntry] = field(default_factory=list)
 
 
 # -- finding files -------------------------------------------------------------------
@@ -172,6 +183,7 @@ def parse_markdown(text: str, stem: str, path: str = "", digest: str = "") -> Pa
         tags=_names(meta.get("tags"), "tags"),
         knowledge_items=_names(meta.get("knowledge_items"), "knowledge_items"),
         visibility=_choice(meta, "visibility", VISIBILITIES, "public"),
+        extra=tuple((k, v) for k, v in meta.items() if k not in LIBRARY_KEYS),
         featured=bool(meta.get("featured", False)),
         source_path=path,
         source_hash=digest,
@@ -371,6 +383,7 @@ def load_paths(
                     seen[parsed.slug] = path
                     outcome = _upsert(session, lookup, parsed, existing.get(parsed.slug))
                     getattr(report, outcome).append(parsed.slug)
+                    report.parsed.append(replace(parsed, plain=None))
                 except LoadError as exc:
                     report.errors.append((path, str(exc)))
                 if progress:
