@@ -240,3 +240,50 @@ def test_past_years_come_in_through_kmrepo_load_and_count_in_the_kpi(app, runner
     again = runner.invoke(args=["load", str(write_entry.folder)])  # loading again changes nothing
     assert "3 training records" in again.output
     assert app.test_client().get("/api/kpi/training-reports?fiscal_year=2569").get_json()["records"] == 2
+
+
+def test_a_certificate_attached_to_the_report_reaches_its_approvers_and_the_published_entry(office, clock):
+    clock.set_now(at(2027, 3, 2))
+    trainee = _login(office, "trainee")
+    record = _new_record(trainee)
+    pdf = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
+    resp = trainee.post(f"/training/{record}/files", {"file": (io.BytesIO(pdf), "วุฒิบัตร.pdf")},
+                        content_type="multipart/form-data")
+    assert resp.status_code == 303
+    refused = trainee.post(f"/training/{record}/files", {"file": (io.BytesIO(b"MZ\x90\x00" + b"\x00" * 60), "x.pdf")},
+                           content_type="multipart/form-data", follow_redirects=True)
+    assert "ไม่รับไฟล์" in refused.get_data(as_text=True)
+    files = trainee.client.get(f"/api/training/{record}").get_json()["attachments"]
+    assert [f["filename"] for f in files] == ["วุฒิบัตร.pdf"]
+    url = f"/training/{record}/files/{files[0]['id']}/วุฒิบัตร.pdf"
+    assert _login(office, "other").client.get(url).status_code == 404  # another unit: nothing
+    trainee.post(f"/training/{record}/report", {**REPORT, "send": "1"})
+    head = _login(office, "head")
+    assert head.client.get(url).data == pdf  # the approver it reached reads it
+    assert search(office.test_client(), "ทะเบียนทรัพย์สิน")["total"] == 0  # not published yet: not found
+    for name in ("head", "director", "clerk"):
+        _login(office, name).post(f"/training/{record}/decide", {"decision": "approve"})
+    entry = head.client.get(f"/api/training/{record}").get_json()["entry"]
+    public = office.test_client().get(f"/api/entries/{entry}").get_json()
+    assert [a["filename"] for a in public["attachments"]] == ["วุฒิบัตร.pdf"]
+
+
+def test_reminders_are_emailed_when_a_mailer_is_given(office, clock):
+    from kmrepo.training import service
+
+    clock.set_now(at(2027, 3, 2))
+    with office.app_context():
+        s = db_session()
+        trainee = s.scalar(select(User).where(User.username == "trainee"))
+        trainee.email = "somsri@example.go.th"
+        s.commit()
+    _new_record(_login(office, "trainee"))
+    clock.set_now(at(2027, 3, 9, 7))
+    mail = []
+    with office.app_context():
+        sent = service.remind(db_session(), service.Settings(), send_mail=lambda *m: mail.append(m))
+        again = service.remind(db_session(), service.Settings(), send_mail=lambda *m: mail.append(m))
+        emailed = db_session().scalar(select(Reminder.emailed))
+    assert len(sent) == 1 and again == [] and emailed is True
+    assert mail == [("somsri@example.go.th", "แจ้งเตือนรายงานผลการอบรม",
+                     mail[0][2])] and "อีก 7 วัน" in mail[0][2]

@@ -325,6 +325,13 @@ def attach_file(session: Session, entry: Entry, filename: str | None, data: byte
     :class:`Refused` when ``user`` may not attach files to ``entry``."""
     if not policy.can_upload(user, entry):
         raise Refused(f"{user.username} may not attach files to {entry.slug}")
+    return store_attachment(session, entry, filename, data, user, folder, max_bytes)
+
+
+def store_attachment(session: Session, entry: Entry, filename: str | None, data: bytes, user: User, folder: str,
+                     max_bytes: int) -> Attachment:
+    """:func:`attach_file` without its permission check, for an area that decided who
+    may attach (a trainee to its own report: :mod:`kmrepo.training.service`)."""
     checked = uploads.check(filename, data, max_bytes)
     stored = uploads.store(folder, data)
     try:

@@ -48,7 +48,7 @@ REPORT_STATES = {
 }
 
 #: The sections of the prescribed form (แบบรายงานผลการฝึกอบรม), in order, with Thai
-#: headings; an office may rename them in its own template (``REPORT_SECTIONS`` setting).
+#: headings.
 REPORT_SECTIONS = {
     "objectives": "วัตถุประสงค์ของการเข้ารับการพัฒนา",
     "content": "สาระสำคัญที่ได้เรียนรู้",

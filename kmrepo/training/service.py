@@ -27,7 +27,7 @@ from ..base import named
 from ..errors import BadInput, NotFound, Refused
 from ..library import policy as library_policy
 from ..library.models import Entry, KnowledgeItem
-from ..library.service import new_slug
+from ..library.service import new_slug, store_attachment
 from ..thai_dates import BE_OFFSET, MONTHS, MONTHS_ABBR, fiscal_year, fiscal_year_bounds, format_thai_date
 from . import policy
 from .models import (
@@ -268,7 +268,11 @@ def record_data(session: Session, user, record_id: int, settings: Settings) -> d
         internal_suggestions=record.internal_suggestions,
         assessment=record.assessment,
         followed_up_at=record.followed_up_at.isoformat() if record.followed_up_at else None,
-        entry=record.entry.slug if record.entry else None,
+        entry=record.entry.slug if record.entry and record.state == "published" else None,
+        attachments=[{"id": a.id, "filename": a.filename, "size": a.size}
+                     for a in (record.entry.attachments if record.entry else [])],
+        follow_up_by=(record.approved_at + timedelta(days=settings.follow_up_days)).date().isoformat()
+        if record.approved_at else None,
         chain=[_step_name(session, s) for s in chain],
         waiting_at=_step_name(session, chain[record.chain_position]) if deciders else None,
         trail=[{"at": s.at.isoformat(), "decision": s.decision, "step": s.position + 1,
@@ -610,6 +614,33 @@ def follow_up(session: Session, user, record: TrainingRecord, assessment: str) -
     record.followed_up_at = clock.now()
     record.followed_up_by_id = user.id
     session.commit()
+
+
+def attach(session: Session, user, record: TrainingRecord, filename: str | None, data: bytes, folder: str,
+           max_bytes: int):
+    """Attach a certificate, slides or other file to the report (the upload rules of
+    :mod:`kmrepo.library.uploads`; UploadRefused with the reason). The files live on the
+    report's entry, a draft only the trainee, its approvers and the KM team reach until
+    the report is published with them. Commits."""
+    if not policy.can_edit_report(user, record):
+        raise Refused("files are attached while the report is being written", "แนบไฟล์ได้ขณะเขียนรายงานเท่านั้น")
+    if record.entry is None:
+        title = f"รายงานผลการ{TRAINING_KINDS.get(record.kind, 'ฝึกอบรม')} {record.course}"[:500]
+        record.entry = Entry(slug=new_slug(session, title), title=title, type="training_report", body="",
+                             status="draft", visibility="internal", author_id=record.trainee_id,
+                             department_id=record.unit_id, created_at=clock.now(), updated_at=clock.now())
+        session.add(record.entry)
+        session.flush()
+    return store_attachment(session, record.entry, filename, data, user, folder, max_bytes)
+
+
+def attachment_of(session: Session, user, record_id: int, attachment_id: int, filename: str):
+    """An attachment of a report ``user`` may see (:func:`record_for`); NotFound otherwise."""
+    record = record_for(session, user, record_id)
+    for att in (record.entry.attachments if record.entry else []):
+        if att.id == attachment_id and att.filename == filename:
+            return att
+    raise NotFound(f"no attachment {attachment_id} on training record {record_id}")
 
 
 # -- chains, delegations, holidays --------------------------------------------------------------

@@ -5,14 +5,28 @@ each page that shows data beside its JSON twin (:func:`kmrepo.web.page`).
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+import os
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from sqlalchemy import select
 
 from .. import db
 from ..accounts.models import User
 from ..accounts.policy import is_signed_in
 from ..errors import BadInput
+from ..library.forms import UploadForm
 from ..library.models import KnowledgeItem
+from ..library.uploads import INLINE_TYPES, UploadRefused
 from ..thai_dates import format_thai_date
 from ..web import current_user, page, require, template_names
 from . import policy, service
@@ -144,7 +158,8 @@ def report(record_id: int):
         flash("บันทึกร่างรายงานแล้ว", "info")
         return redirect(url_for("training.report", record_id=record_id), code=303)
     data = service.record_data(session, current_user(), record_id, settings())
-    return render_template("training/report_form.html", form=form, data=data), 400 if form.errors else 200
+    return render_template("training/report_form.html", form=form, data=data, upload_form=UploadForm()), \
+        400 if form.errors else 200
 
 
 @bp.post("/training/<id:record_id>/decide")
@@ -178,6 +193,39 @@ def follow_up(record_id: int):
     else:
         flash("กรุณาบันทึกผลการเปรียบเทียบก่อนและหลังการอบรม", "error")
     return redirect(url_for("training.record", record_id=record_id), code=303)
+
+
+@bp.post("/training/<id:record_id>/files")
+@require(is_signed_in)
+def attach(record_id: int):
+    session = db.session()
+    found = service.record_for(session, current_user(), record_id)
+    form = UploadForm()
+    if not form.validate_on_submit():
+        flash(" ".join(e for errs in form.errors.values() for e in errs) or "คำขอไม่ถูกต้อง", "error")
+    else:
+        upload = form.file.data
+        limit = current_app.config["UPLOAD_MAX_BYTES"]
+        try:
+            service.attach(session, current_user(), found, upload.filename, upload.read(limit + 1),
+                           os.path.join(current_app.instance_path, "uploads"), limit)
+        except UploadRefused as err:
+            flash(f"ไม่รับไฟล์: {err.thai}", "error")
+        else:
+            flash(f"แนบไฟล์ {upload.filename} แล้ว", "info")
+    return redirect(url_for("training.report", record_id=record_id), code=303)
+
+
+@bp.get("/training/<id:record_id>/files/<id:attachment_id>/<path:filename>")
+@require(is_signed_in)
+def attachment(record_id: int, attachment_id: int, filename: str):
+    """A file of a report, to whoever may see the report (approvers included)."""
+    att = service.attachment_of(db.session(), current_user(), record_id, attachment_id, filename)
+    resp = send_file(os.path.join(current_app.instance_path, "uploads", att.stored_name), mimetype=att.content_type,
+                     as_attachment=att.content_type not in INLINE_TYPES, download_name=att.filename, max_age=0)
+    resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    resp.headers["Cache-Control"] = "private, no-store"
+    return resp
 
 
 @bp.get("/training/<id:record_id>/print")
