@@ -287,3 +287,17 @@ def test_reminders_are_emailed_when_a_mailer_is_given(office, clock):
     assert len(sent) == 1 and again == [] and emailed is True
     assert mail == [("somsri@example.go.th", "แจ้งเตือนรายงานผลการอบรม",
                      mail[0][2])] and "อีก 7 วัน" in mail[0][2]
+
+
+def test_an_office_names_the_sections_of_its_own_form(office, clock):
+    office.config["TRAINING_REPORT_HEADINGS"] = {"knowledge": "องค์ความรู้ที่ได้รับและแหล่งอ้างอิง"}
+    clock.set_now(at(2027, 3, 2))
+    trainee = _login(office, "trainee")
+    record = _new_record(trainee)
+    assert "องค์ความรู้ที่ได้รับและแหล่งอ้างอิง" in trainee.client.get(f"/training/{record}/report").get_data(as_text=True)
+    trainee.post(f"/training/{record}/report", {**REPORT, "send": "1"})
+    for name in ("head", "director", "clerk"):
+        _login(office, name).post(f"/training/{record}/decide", {"decision": "approve"})
+    entry = trainee.client.get(f"/api/training/{record}").get_json()["entry"]
+    body = office.test_client().get(f"/api/entries/{entry}").get_json()["body"]
+    assert "## องค์ความรู้ที่ได้รับและแหล่งอ้างอิง" in body and "## สาระสำคัญที่ได้เรียนรู้" in body

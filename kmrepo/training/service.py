@@ -151,17 +151,23 @@ def deadline(record: TrainingRecord, today: date, due_on: date) -> Deadline:
 @dataclass(frozen=True)
 class Settings:
     """The office's choices: ``move_off_holidays`` (มาตรา ๑๙๓/๘ for internal reports;
-    off by default) and how many days after approval a follow-up is expected."""
+    off by default), how many days after approval a follow-up is expected, and the
+    headings of the report form's sections (its own template: every key of
+    :data:`~kmrepo.training.models.REPORT_SECTIONS`, renamed as the office's form names
+    them)."""
 
     move_off_holidays: bool = False
     follow_up_days: int = 90
+    headings: tuple[tuple[str, str], ...] = tuple(REPORT_SECTIONS.items())
 
 
 def settings_from(config) -> Settings:
     """The office's :class:`Settings` from an app's configuration mapping
     (``TRAINING_DUE_OFF_HOLIDAYS``, ``TRAINING_FOLLOW_UP_DAYS``)."""
+    custom = config.get("TRAINING_REPORT_HEADINGS") or {}
+    headings = tuple((key, str(custom.get(key) or title)) for key, title in REPORT_SECTIONS.items())
     return Settings(move_off_holidays=bool(config.get("TRAINING_DUE_OFF_HOLIDAYS")),
-                    follow_up_days=int(config.get("TRAINING_FOLLOW_UP_DAYS", 90)))
+                    follow_up_days=int(config.get("TRAINING_FOLLOW_UP_DAYS", 90)), headings=headings)
 
 
 def office_days(session: Session) -> frozenset[date]:
@@ -265,6 +271,7 @@ def record_data(session: Session, user, record_id: int, settings: Settings) -> d
         cost=float(record.cost) if record.cost is not None else None,
         knowledge_items=[{"id": k.id, "name": k.name} for k in record.knowledge_items],
         sections={key: getattr(record, key) for key in REPORT_SECTIONS},
+        headings=dict(settings.headings),
         internal_suggestions=record.internal_suggestions,
         assessment=record.assessment,
         followed_up_at=record.followed_up_at.isoformat() if record.followed_up_at else None,
@@ -528,7 +535,7 @@ def submit(session: Session, user, record: TrainingRecord, url: Callable[[Traini
 
 def decide(session: Session, user, record: TrainingRecord, approve: bool, comment: str,
            url: Callable[[TrainingRecord], str] = lambda r: "",
-           entry_url: Callable[[Entry], str] = lambda e: "") -> None:
+           entry_url: Callable[[Entry], str] = lambda e: "", settings: Settings = Settings()) -> None:
     """Approve (an optional comment) or return (a comment required) the report at its
     step; the decision, the decider and whom it acted for are kept. Approval at the last
     step publishes the report (:func:`publish`); notifies who must act next; commits."""
@@ -559,20 +566,20 @@ def decide(session: Session, user, record: TrainingRecord, approve: bool, commen
         return
     record.state = "approved"
     record.approved_at = clock.now()
-    entry = publish(session, record)
+    entry = publish(session, record, dict(settings.headings))
     if record.trainee_id:
         notify(session, record.trainee_id, f"รายงานผลการอบรมได้รับอนุมัติและเผยแพร่แล้ว: {record.course}",
                entry_url(entry))
     session.commit()
 
 
-def publish(session: Session, record: TrainingRecord) -> Entry:
+def publish(session: Session, record: TrainingRecord, headings: dict[str, str] | None = None) -> Entry:
     """The approved report as a ``training_report`` entry, published and found by search
     like any entry (banmai-municipality.txt §16 item 2: record it on the website),
     tagged to the record's knowledge items, in the unit and the fiscal year of the
-    return. Suggestions marked internal stay out, and so do the cost and the
-    assessment. Does not commit."""
-    sections = [(title, getattr(record, key)) for key, title in REPORT_SECTIONS.items()
+    return, its sections under the office's ``headings``. Suggestions marked internal
+    stay out, and so do the cost and the assessment. Does not commit."""
+    sections = [(title, getattr(record, key)) for key, title in (headings or REPORT_SECTIONS).items()
                 if getattr(record, key).strip() and not (key == "suggestions" and record.internal_suggestions)]
     facts = [f"- ผู้เข้ารับการพัฒนา: {record.trainee_display}",
              f"- ประเภท: {TRAINING_KINDS.get(record.kind, record.kind)}",

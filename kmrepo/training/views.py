@@ -143,6 +143,8 @@ def report(record_id: int):
     session = db.session()
     found = service.record_for(session, current_user(), record_id)
     form = ReportForm(obj=found if request.method == "GET" else None)
+    for key, heading in settings().headings:  # the office's own names for the form's sections
+        form[key].label.text = heading
     if form.validate_on_submit():
         sections = {key: getattr(form, key).data for key in REPORT_SECTIONS}
         service.save_report(session, current_user(), found, sections, form.internal_suggestions.data)
@@ -172,7 +174,7 @@ def decide(record_id: int):
         approve = request.form.get("decision") == "approve"
         try:
             service.decide(session, current_user(), found, approve, form.comment.data or "", url=record_url,
-                           entry_url=lambda e: url_for("library.entry", slug=e.slug))
+                           entry_url=lambda e: url_for("library.entry", slug=e.slug), settings=settings())
         except BadInput as err:
             session.rollback()
             flash(err.thai, "error")
