@@ -160,6 +160,11 @@ def test_the_whole_path_up_the_chain_to_a_published_searchable_report(office, cl
         "fiscal_year": 2570, "records": 1, "submitted_on_time": 1, "submitted_late": 0, "overdue": 0,
         "pending": 0, "on_time_rate": 1.0, "followed_up": 1}
     assert kpi["by_unit"]["กองคลัง"]["records"] == 1
+    km = _login(office, "km_team")
+    page = km.client.get("/stats?year=2570").get_data(as_text=True)
+    assert "รายงานผลการเข้ารับการพัฒนาภายใน ๑๕ วัน" in page and "ส่งทันเวลาร้อยละ 100.0" in page
+    actions = [e["action"] for e in _login(office, "admin").client.get("/api/audit").get_json()["events"]]
+    assert actions.count("report_approved") == 3 and "report_returned" in actions and "report_submitted" in actions
 
 
 def test_another_units_supervisor_and_staff_see_nothing_of_a_report(office, clock):
@@ -219,6 +224,16 @@ def test_the_km_team_follows_every_deadline_and_exports_them(office, clock):
     assert sheet.title == "ปีงบประมาณ 2570" and sheet["A1"].value == "ผู้เข้ารับการพัฒนา"
     assert sheet["C2"].value == "การใช้งานระบบ e-GP" and sheet["F2"].value == "16 กุมภาพันธ์ 2570"
     assert trainee.client.get("/api/training/deadlines").status_code == 403
+
+
+def test_a_record_counts_in_the_fiscal_year_of_its_return(office, clock):
+    """Back on 25 September 2026 (ปีงบประมาณ 2569), due on 10 October (2570): it counts in 2569."""
+    clock.set_now(at(2026, 9, 26))
+    _new_record(_login(office, "trainee"), returned="25 ก.ย. 2569", starts="22 ก.ย. 2569", ends="24 ก.ย. 2569")
+    clock.set_now(at(2026, 10, 11))
+    client = office.test_client()
+    assert client.get("/api/kpi/training-reports?fiscal_year=2569").get_json()["overdue"] == 1
+    assert client.get("/api/kpi/training-reports?fiscal_year=2570").get_json()["records"] == 0
 
 
 def test_past_years_come_in_through_kmrepo_load_and_count_in_the_kpi(app, runner, write_entry, clock):

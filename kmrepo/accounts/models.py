@@ -45,6 +45,9 @@ AUDIT_ACTIONS = {
     "entry_retired": "เลิกใช้",
     "file_uploaded": "แนบไฟล์",
     "access_logs_purged": "ลบบันทึกการเข้าถึงเก่า",
+    "report_submitted": "ส่งรายงานผลการอบรม",
+    "report_approved": "อนุมัติรายงานผลการอบรม",
+    "report_returned": "ส่งกลับรายงานผลการอบรม",
     "index_update_failed": "ปรับปรุงดัชนีค้นหาไม่สำเร็จ",
     "index_repaired": "ซ่อมดัชนีค้นหาแล้ว",
 }

@@ -15,6 +15,7 @@ from ..errors import BadInput
 from ..library import access
 from ..library.policy import visibilities
 from ..thai_dates import fiscal_year, fiscal_year_bounds
+from ..training import service as training
 
 #: Yearly access targets quoted in the real plans (docs/domain.md, "Indicators").
 ACCESS_TARGETS = (
@@ -23,11 +24,13 @@ ACCESS_TARGETS = (
 )
 
 
-def stats_data(session: Session, user, year: str | None = None) -> dict:
+def stats_data(session: Session, user, year: str | None = None,
+               training_settings: training.Settings = training.Settings()) -> dict:
     """Access statistics for fiscal year ``year`` (BE, as typed, Thai digits too;
     default: the current one): ``fiscal_year``, ``starts``/``ends`` (ISO dates),
     ``total``, ``by_year``, ``by_month`` and ``by_entry`` (entries ``user`` may read),
-    and ``targets``. :class:`~kmrepo.errors.BadInput` for a year that is not a Buddhist
+    ``targets``, and ``training_reports`` (the post-training report indicators of the
+    year, by unit: :func:`kmrepo.training.service.kpi_data`). :class:`~kmrepo.errors.BadInput` for a year that is not a Buddhist
     Era year from 2400 to 2700."""
     typed = fold_digits((year or "").strip())
     if not typed:
@@ -48,4 +51,5 @@ def stats_data(session: Session, user, year: str | None = None) -> dict:
         "by_month": [{"year": y, "month": m, "accesses": n} for y, m, n in stats.by_month],
         "by_entry": [{"slug": s, "title": t, "accesses": n} for s, t, n in stats.by_entry],
         "targets": [{"target": n, "source": src, "met": stats.total >= n} for n, src in ACCESS_TARGETS],
+        "training_reports": training.kpi_data(session, fy, training_settings),
     }

@@ -121,6 +121,11 @@ class TrainingRecord(Base):
                                                      order_by="ApprovalStep.id")
 
     @property
+    def title(self) -> str:
+        """What the audit log calls the record: its course and trainee."""
+        return f"{self.course} ({self.trainee_display})"
+
+    @property
     def trainee_display(self) -> str:
         return self.trainee.display_name if self.trainee else self.trainee_name
 

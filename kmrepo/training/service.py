@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from indexer.normalize import fold_digits
 
 from .. import clock
+from ..accounts import audit
 from ..accounts.models import Department, User
 from ..base import named
 from ..errors import BadInput, NotFound, Refused
@@ -526,6 +527,7 @@ def submit(session: Session, user, record: TrainingRecord, url: Callable[[Traini
     record.chain_position = min(record.chain_position, len(chain) - 1)
     session.add(ApprovalStep(record=record, position=record.chain_position, decision="submitted", actor_id=user.id,
                              at=clock.now()))
+    audit.record(session, "report_submitted", user, target=record)
     session.flush()
     for approver_id in approvers_now(session, record, today):
         notify(session, approver_id, f"รายงานผลการอบรมรออนุมัติ: {record.course} ({record.trainee_display})",
@@ -549,6 +551,9 @@ def decide(session: Session, user, record: TrainingRecord, approve: bool, commen
                        "การส่งกลับให้แก้ไขต้องระบุความเห็นว่าต้องแก้ไขอะไร")
     session.add(ApprovalStep(record=record, position=record.chain_position, decision="approved" if approve else "returned",
                              actor_id=user.id, acting_for_id=deciders[user.id], comment=comment, at=clock.now()))
+    acting = f"acting for user {deciders[user.id]}; " if deciders[user.id] else ""
+    audit.record(session, "report_approved" if approve else "report_returned", user, target=record,
+                 detail=f"step {record.chain_position + 1}; {acting}{comment}"[:2000])
     if not approve:
         record.state = "returned"
         if record.trainee_id:
