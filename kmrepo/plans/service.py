@@ -25,7 +25,7 @@ ACCESS_TARGETS = (
 
 
 def stats_data(session: Session, user, year: str | None = None,
-               training_settings: training.Settings = training.Settings()) -> dict:
+               training_settings: training.Settings | None = None) -> dict:
     """Access statistics for fiscal year ``year`` (BE, as typed, Thai digits too;
     default: the current one): ``fiscal_year``, ``starts``/``ends`` (ISO dates),
     ``total``, ``by_year``, ``by_month`` and ``by_entry`` (entries ``user`` may read),
@@ -51,5 +51,5 @@ def stats_data(session: Session, user, year: str | None = None,
         "by_month": [{"year": y, "month": m, "accesses": n} for y, m, n in stats.by_month],
         "by_entry": [{"slug": s, "title": t, "accesses": n} for s, t, n in stats.by_entry],
         "targets": [{"target": n, "source": src, "met": stats.total >= n} for n, src in ACCESS_TARGETS],
-        "training_reports": training.kpi_data(session, fy, training_settings),
+        "training_reports": training.kpi_data(session, fy, training_settings or training.Settings()),
     }
