@@ -19,6 +19,7 @@ filter, count facets, read stored text.
 from __future__ import annotations
 
 import heapq
+from abc import ABC, abstractmethod
 import re
 from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
 from contextlib import AbstractContextManager
@@ -246,13 +247,13 @@ class IndexReader(Protocol):
         """``(id, title, summary, body)`` of each of ``keys``."""
 
 
-class TieredSearch:
-    """The search every backend runs (mix-in for a :class:`SearchBackend`): a backend
+class TieredSearch(ABC):
+    """The search every backend runs (base of a :class:`SearchBackend`): a backend
     defines :meth:`reader` and gets :meth:`search`."""
 
+    @abstractmethod
     def reader(self) -> AbstractContextManager[IndexReader]:
         """A context manager giving an :class:`IndexReader` over one snapshot."""
-        raise NotImplementedError
 
     def search(self, request: SearchRequest) -> SearchResults:
         """Rank the documents that match ``request``, tier by tier (:data:`TIERS`);
