@@ -19,8 +19,8 @@ filter, count facets, read stored text.
 from __future__ import annotations
 
 import heapq
-from abc import ABC, abstractmethod
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
