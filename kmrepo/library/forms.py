@@ -24,6 +24,7 @@ class EntryForm(FlaskForm):
     fiscal_year = StringField("ปีงบประมาณ (พ.ศ.)", validators=[Optional(), Length(max=10)])
     visibility = SelectField("การเผยแพร่", choices=dict(VISIBILITIES))
     featured = BooleanField("แนะนำในมุม KM")
+    note = StringField("บันทึกการแก้ไข (สั้น ๆ)", validators=[Optional(), Length(max=500)])
 
     def validate_fiscal_year(self, field) -> None:
         value = thai_to_arabic_digits((field.data or "").strip())

@@ -36,7 +36,7 @@ from indexer.normalize import fold_digits
 from .. import clock
 from ..accounts.models import Department
 from ..base import named
-from . import index_sync, policy
+from . import index_sync, policy, revisions
 from .models import ENTRY_TYPES, KNOWLEDGE_KINDS, VISIBILITIES, Entry, KnowledgeItem, Tag
 from .rendering import markup_problem, plain_text
 
@@ -469,6 +469,7 @@ def _upsert(session: Session, lookup: _Lookup, p: ParsedEntry, entry: Entry | No
     if entry is not None and entry.source_hash == p.source_hash:
         return "unchanged"
     outcome = "updated"
+    before = None if entry is None else revisions.content_of(entry)
     if entry is None:
         entry = Entry(slug=p.slug, created_at=clock.now())
         session.add(entry)
@@ -489,5 +490,7 @@ def _upsert(session: Session, lookup: _Lookup, p: ParsedEntry, entry: Entry | No
     entry.source_path = os.path.abspath(p.source_path) if p.source_path else ""
     entry.source_hash = p.source_hash
     entry.updated_at = clock.now()
+    name = os.path.basename(p.source_path) if p.source_path else "ไฟล์"
+    revisions.record(session, entry, None, f"นำเข้าจากไฟล์ {name}", before)
     return outcome
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import clock
@@ -176,3 +176,26 @@ class Attachment(Base):
 
     entry: Mapped[Entry] = relationship(back_populates="attachments")
     uploaded_by: Mapped[User | None] = relationship()
+
+
+class Revision(Base):
+    """One version of an entry's content: ``number`` counts from 1 per entry; ``title``,
+    ``summary`` and ``body`` as they were; who made it (``author``, or the loader:
+    ``author`` None and ``note`` naming the file), when, and a short ``note``. Every
+    change of content makes one; a save or load that changes nothing makes none."""
+
+    __tablename__ = "revisions"
+    __table_args__ = (UniqueConstraint("entry_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(500))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+
+    entry: Mapped[Entry] = relationship()
+    author: Mapped[User | None] = relationship()

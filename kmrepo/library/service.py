@@ -24,7 +24,7 @@ from ..accounts.models import Department, User
 from ..base import named
 from ..errors import NotFound, Refused
 from ..thai_dates import fiscal_year
-from . import access, policy, uploads
+from . import access, policy, revisions, uploads
 from .models import (
     ENTRY_STATUSES,
     Attachment,
@@ -100,6 +100,7 @@ def open_entry(session: Session, user, slug: str, channel: str, visitor: str = "
         "knowledge_items": [{"id": k.id, "name": k.name} for k in entry.knowledge_items],
         "visibility": entry.visibility,
         "created_at": entry.created_at.isoformat(),
+        "last_edit": revisions.last_edit(session, entry),
         "accesses": {
             "total": access.entry_access_count(session, entry.id),
             "this_fiscal_year": access.entry_access_count(session, entry.id, fiscal_year(clock.now())),
@@ -244,6 +245,7 @@ class EntryFields:
     fiscal_year: int | None
     visibility: str
     featured: bool = False
+    note: str = ""
 
 
 def split_tags(text: str) -> list[str]:
@@ -281,13 +283,16 @@ def save_entry(session: Session, entry: Entry | None, fields: EntryFields, user:
         raise Refused(f"{user.username} may not {'create entries' if entry is None else 'edit ' + entry.slug}")
     check_renderable(fields.body)
     created = entry is None
+    before = None if entry is None else revisions.content_of(entry)
     if entry is None:
         entry = Entry(slug=new_slug(session, fields.title), status="draft", author_id=user.id, created_at=clock.now())
         session.add(entry)
     entry.title = fields.title.strip()
     entry.type = fields.type
     entry.summary = (fields.summary or "").strip()
-    entry.body = fields.body
+    # As a loaded file's body is kept: browser line ends folded, one final new line, so
+    # the same text saved from the editor and from a file is the same revision.
+    entry.body = fields.body.replace("\r\n", "\n").replace("\r", "\n").strip() + "\n"
     entry.fiscal_year = fields.fiscal_year
     entry.visibility = fields.visibility
     if policy.can_feature(user):
@@ -298,6 +303,7 @@ def save_entry(session: Session, entry: Entry | None, fields: EntryFields, user:
         k for k in (session.get(KnowledgeItem, i) for i in fields.knowledge_items) if k is not None
     ]
     entry.updated_at = clock.now()
+    revisions.record(session, entry, user.id, fields.note, before)
     session.flush()
     audit.record(session, "entry_created" if created else "entry_edited", user, target=entry)
     session.commit()

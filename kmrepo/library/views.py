@@ -19,7 +19,7 @@ from ..accounts.policy import can_manage_users, can_purge_logs
 from ..errors import BadInput, Refused
 from ..privacy import address_hash
 from ..web import current_user, int_arg, is_api, page, require, template_names
-from . import access, index_sync, policy, search, service, uploads
+from . import access, index_sync, policy, revisions, search, service, uploads
 from .forms import EntryForm, PurgeForm, UploadForm
 from .models import ENTRY_STATUSES, ENTRY_TYPES, KNOWLEDGE_KINDS, VISIBILITIES, KnowledgeItem
 from .rendering import render_markdown
@@ -133,6 +133,26 @@ def workspace():
     return service.workspace_data(db.session(), current_user())
 
 
+@page(bp, "/entries/<slug>/history", "/api/entries/<slug>/revisions", "library/history.html")
+def history(slug: str):
+    """Every revision of an entry, oldest first."""
+    return revisions.history_data(db.session(), current_user(), slug)
+
+
+@page(bp, "/entries/<slug>/diff", "/api/entries/<slug>/diff", "library/diff.html")
+def diff(slug: str):
+    """``?from=N&to=M``: what changed between two revisions, word by word."""
+    return revisions.diff_data(db.session(), current_user(), slug, request.args.get("from"), request.args.get("to"))
+
+
+@bp.post("/entries/<slug>/restore")
+@require(policy.is_workspace_user)
+def restore(slug: str):
+    rev = revisions.restore(db.session(), current_user(), slug, request.form.get("number"))
+    flash(f"นำฉบับที่ {rev.number} กลับมาใช้แล้ว (บันทึกเป็นฉบับใหม่)", "info")
+    return redirect(url_for("library.history", slug=slug), code=303)
+
+
 @bp.get("/files/<id:attachment_id>/<path:filename>")
 def attachment(attachment_id: int, filename: str):
     """Serve an attachment to whoever may read its entry, with safe headers: the
@@ -176,7 +196,7 @@ def _fields(form: EntryForm) -> service.EntryFields:
         title=form.title.data, type=form.type.data, summary=form.summary.data or "", body=form.body.data,
         tags=service.split_tags(form.tags.data), knowledge_items=form.knowledge_items.data or [],
         department_id=form.department.data or 0, fiscal_year=form.fiscal_year.data,
-        visibility=form.visibility.data, featured=form.featured.data,
+        visibility=form.visibility.data, featured=form.featured.data, note=form.note.data or "",
     )
 
 

@@ -1,0 +1,59 @@
+"""Revisions: every change of content kept, no-op saves and unchanged loads make none,
+a Thai diff shows a changed word whole, any version comes back as a new one."""
+
+from __future__ import annotations
+
+from .helpers import search
+
+
+def _revisions(client, slug):
+    return client.get(f"/api/entries/{slug}/revisions").get_json()["revisions"]
+
+
+def _edit(auth, slug, body, note="", title="คู่มือการรายงานผล"):
+    return auth.post(f"/entries/{slug}/edit", {"title": title, "type": "manual", "body": body,
+                                               "visibility": "public", "department": "0", "note": note})
+
+
+def test_a_changed_word_shows_whole_in_the_diff_and_restore_brings_it_back(client, auth, load, write_entry):
+    write_entry("report", "การรายงานผลเป็นเรื่องสำคัญของทุกกอง", title="คู่มือการรายงานผล")
+    load(write_entry.folder)
+    assert [r["note"] for r in _revisions(client, "report")] == ["นำเข้าจากไฟล์ report.md"]
+    auth.login("km_team")
+    assert _edit(auth, "report", "การรายงานผลเป็นเรื่องจำเป็นของทุกกอง", note="ปรับถ้อยคำ").status_code == 302
+    assert _edit(auth, "report", "การรายงานผลเป็นเรื่องจำเป็นของทุกกอง").status_code == 302  # nothing changed
+    revs = _revisions(client, "report")
+    assert [(r["number"], r["note"]) for r in revs] == [(1, "นำเข้าจากไฟล์ report.md"), (2, "ปรับถ้อยคำ")]
+    assert revs[1]["author"] == "ทดสอบ km_team"
+    diff = client.get("/api/entries/report/diff?from=1&to=2").get_json()
+    assert diff["from"] == 1 and diff["to"] == 2
+    assert [op for op in diff["ops"] if op["op"] != "equal"] == [{"op": "delete", "text": "สำคัญ"},
+                                                                 {"op": "insert", "text": "จำเป็น"}]
+    page = client.get("/entries/report/diff?from=1&to=2").get_data(as_text=True)
+    assert "<del>สำคัญ</del><ins>จำเป็น</ins>" in page
+    entry_page = client.get("/entries/report").get_data(as_text=True)
+    assert "แก้ไขล่าสุดโดย ทดสอบ km_team" in entry_page
+    assert auth.post("/entries/report/restore", {"number": "1"}).status_code == 303
+    revs = _revisions(client, "report")
+    assert (revs[-1]["number"], revs[-1]["note"]) == (3, "นำฉบับที่ 1 กลับมาใช้")
+    assert [r["slug"] for r in search(client, "สำคัญ")["results"]] == ["report"]  # the index followed
+
+
+def test_loading_an_unchanged_file_adds_no_revision_and_a_changed_one_adds_one(client, load, write_entry):
+    path = write_entry("plan", "แผนฉบับแรก")
+    load(write_entry.folder)
+    load(write_entry.folder)
+    assert len(_revisions(client, "plan")) == 1
+    path.write_text(path.read_text(encoding="utf-8").replace("แผนฉบับแรก", "แผนฉบับปรับปรุง"), encoding="utf-8")
+    load(write_entry.folder)
+    assert [r["number"] for r in _revisions(client, "plan")] == [1, 2]
+
+
+def test_readers_cannot_restore_and_unknown_revisions_are_404(client, auth, load, write_entry):
+    write_entry("a", "เนื้อหา")
+    load(write_entry.folder)
+    auth.login("reader")
+    assert auth.post("/entries/a/restore", {"number": "1"}).status_code == 403
+    for query in ("from=1&to=9", "from=x&to=1", "from=99999999999999999999&to=1"):
+        assert client.get(f"/api/entries/a/diff?{query}").status_code in (400, 404), query
+    assert client.get("/api/entries/none/revisions").status_code == 404
