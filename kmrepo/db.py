@@ -26,6 +26,11 @@ def init_app(app: Flask) -> None:
     engine = create_engine(url, **kwargs)
     if url.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)
+        # pysqlite begins a transaction only before data changes, so a schema upgrade
+        # killed half-way left half the tables; SQLAlchemy's documented recipe: the
+        # driver does no transaction handling, and every transaction begins with BEGIN
+        # (schema changes included), so a migration is all or nothing.
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
     factory = sessionmaker(bind=engine, expire_on_commit=False)
     app.extensions["kmrepo.db"] = (engine, factory)
     app.extensions["kmrepo.session_hooks"] = []
@@ -33,6 +38,7 @@ def init_app(app: Flask) -> None:
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    dbapi_connection.isolation_level = None  # see init_app: BEGIN comes from SQLAlchemy
     cur = dbapi_connection.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")

@@ -59,7 +59,7 @@ def test_a_bulk_load_killed_midway_leaves_all_of_it_or_none(tmp_path):
     kmrepo = str(Path(sys.executable).with_name("kmrepo"))
     env = {**os.environ, "KMREPO_INSTANCE": str(instance)}
     outcomes = set()
-    for delay in (0.8, 1.6, 2.4):
+    for delay in (0.3, 0.8, 1.6, 2.4):  # the first may stop the schema being made: all or nothing too
         proc = subprocess.Popen([kmrepo, "load", str(folder)], env=env, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, start_new_session=True)
         time.sleep(delay)
