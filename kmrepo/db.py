@@ -15,6 +15,7 @@ from flask import Flask, current_app, g
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 
 def init_app(app: Flask) -> None:
@@ -26,11 +27,6 @@ def init_app(app: Flask) -> None:
     engine = create_engine(url, **kwargs)
     if url.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)
-        # pysqlite begins a transaction only before data changes, so a schema upgrade
-        # killed half-way left half the tables; SQLAlchemy's documented recipe: the
-        # driver does no transaction handling, and every transaction begins with BEGIN
-        # (schema changes included), so a migration is all or nothing.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
     factory = sessionmaker(bind=engine, expire_on_commit=False)
     app.extensions["kmrepo.db"] = (engine, factory)
     app.extensions["kmrepo.session_hooks"] = []
@@ -38,7 +34,6 @@ def init_app(app: Flask) -> None:
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    dbapi_connection.isolation_level = None  # see init_app: BEGIN comes from SQLAlchemy
     cur = dbapi_connection.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
@@ -88,7 +83,27 @@ def upgrade(app: Flask) -> None:
     url = app.config["DATABASE_URL"]
     if url.startswith("sqlite:///"):
         os.makedirs(os.path.dirname(os.path.abspath(url[len("sqlite:///"):])), exist_ok=True)
-    with app.extensions["kmrepo.db"][0].begin() as conn:
-        cfg = alembic_config(url)
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    engine = app.extensions["kmrepo.db"][0]
+    if url.startswith("sqlite"):
+        # pysqlite begins a transaction only before data changes, so a schema upgrade
+        # killed half-way would leave half the tables. For the upgrade alone, SQLAlchemy's
+        # documented recipe: the driver does no transaction handling and the transaction
+        # begins with BEGIN, schema changes included, so a migration is all or nothing.
+        # (Not for the site's own work: a read that later writes would then fail at once
+        # when another writer committed in between, instead of waiting its turn.)
+        engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _transactional_ddl)
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+    try:
+        with engine.begin() as conn:
+            cfg = alembic_config(url)
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+    finally:
+        if engine is not app.extensions["kmrepo.db"][0]:
+            engine.dispose()
+
+
+def _transactional_ddl(dbapi_connection, _record) -> None:
+    dbapi_connection.isolation_level = None
+    _sqlite_pragmas(dbapi_connection, _record)
