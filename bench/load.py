@@ -151,10 +151,17 @@ def main() -> None:
         port = free_port()
         server = start_kmrepo(instance, port)
         try:
-            env = Environment(user_classes=[Staff, Editor], host=f"http://{HOST}:{port}", events=events)
+            # stop_timeout: at the end each user finishes the request it is making, so no
+            # view the server recorded goes uncounted here (a killed request would be)
+            env = Environment(user_classes=[Staff, Editor], host=f"http://{HOST}:{port}", events=events,
+                              stop_timeout=30)
             runner = env.create_local_runner()
             runner.start(args.users, spawn_rate=10)
-            gevent.spawn_later(args.minutes * 60, runner.quit)
+            def finish() -> None:
+                runner.stop()  # waits up to stop_timeout for the requests in flight
+                runner.quit()
+
+            gevent.spawn_later(args.minutes * 60, finish)
             runner.greenlet.join()
             time.sleep(1)  # the last access rows are committed by then
         finally:
