@@ -123,9 +123,11 @@ def kmrepo_command(*args: str) -> list[str]:
 
 
 def start_kmrepo(instance: Path, port: int) -> subprocess.Popen:
+    """``kmrepo serve`` on the instance; what it logs goes to ``<instance>/serve.log``."""
     env = {**os.environ, "KMREPO_INSTANCE": str(instance)}
+    log = open(instance / "serve.log", "ab")  # noqa: SIM115 (kept open for the server's life)
     proc = subprocess.Popen(kmrepo_command("serve", "--no-demo", "--host", HOST, "--port", str(port)), env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=log, stderr=log)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:

@@ -170,6 +170,8 @@ def main() -> None:
         db = sqlite3.connect(instance / "kmrepo.sqlite3")
         rows = db.execute("SELECT count(*) FROM access_logs").fetchone()[0]
         db.close()
+        server_errors = [line for line in (instance / "serve.log").read_text(errors="replace").splitlines()
+                         if "Error" in line or "Traceback" in line]
     stats = env.stats
     print(f"{args.users} users for {args.minutes:g} min against kmrepo serve (waitress, 8 threads), 2 cores")
     print(f"{'request':38} {'n':>6} {'fail':>5} {'p50 ms':>7} {'p95 ms':>7}")
@@ -180,6 +182,10 @@ def main() -> None:
     print(f"{'all':38} {total.num_requests:6} {total.num_failures:5} {total.get_response_time_percentile(0.5):7.0f} "
           f"{total.get_response_time_percentile(0.95):7.0f}")
     print(f"throughput           {total.total_rps:.1f} requests/s")
+    for line in server_errors[:10]:
+        print(f"server log           {line[:200]}")
+    for error in stats.errors.values():
+        print(f"error                {error.method} {error.name}: {error.error} ×{error.occurrences}")
     print(f"entry views counted  {VIEWS['count']}; access rows written {rows}"
           f" ({'equal' if rows == VIEWS['count'] else 'DIFFERENT'})")
     sys.exit(0 if total.num_failures == 0 and rows == VIEWS["count"] else 1)
