@@ -57,3 +57,23 @@ def test_readers_cannot_restore_and_unknown_revisions_are_404(client, auth, load
     for query in ("from=1&to=9", "from=x&to=1", "from=99999999999999999999&to=1"):
         assert client.get(f"/api/entries/a/diff?{query}").status_code in (400, 404), query
     assert client.get("/api/entries/none/revisions").status_code == 404
+
+
+def test_recent_changes_and_the_atom_feed_show_public_entries_to_anonymous_readers(client, auth, load, write_entry):
+    from xml.etree import ElementTree
+
+    write_entry("open", "คู่มือเปิดเผย", title="คู่มือสาธารณะ")
+    write_entry("inside", "บันทึกภายใน", title="บันทึกภายใน", visibility="internal")
+    load(write_entry.folder)
+    auth.login("km_team")
+    _edit(auth, "open", "คู่มือเปิดเผย ฉบับปรับปรุง", note="เพิ่มขั้นตอน", title="คู่มือสาธารณะ")
+    mine = [(c["slug"], c["number"]) for c in client.get("/api/changes").get_json()["changes"]]
+    assert mine[0] == ("open", 2) and ("inside", 1) in mine
+    auth.logout()
+    anonymous = [(c["slug"], c["number"], c["note"]) for c in client.get("/api/changes").get_json()["changes"]]
+    assert anonymous == [("open", 2, "เพิ่มขั้นตอน"), ("open", 1, "นำเข้าจากไฟล์ open.md")]
+    feed = client.get("/changes.atom")
+    assert feed.mimetype == "application/atom+xml"
+    titles = [e.text for e in ElementTree.fromstring(feed.data).iter("{http://www.w3.org/2005/Atom}title")]
+    assert titles[1:] == ["แก้ไข: คู่มือสาธารณะ", "เอกสารใหม่: คู่มือสาธารณะ"] and "บันทึกภายใน" not in feed.text
+    assert "ดูสิ่งที่เปลี่ยน" in client.get("/changes").get_data(as_text=True)

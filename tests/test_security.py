@@ -41,7 +41,9 @@ class _Inspector(HTMLParser):
             self.problems.append(f"<{tag}>")
         if tag == "meta" and any(k == "http-equiv" for k, _ in attrs):
             self.problems.append("<meta http-equiv>")
-        if tag == "link" and not dict(attrs).get("href", "").startswith("/static/"):
+        href = dict(attrs).get("href", "")
+        feed = dict(attrs).get("rel") == "alternate" and href.startswith("/") and not href.startswith("//")
+        if tag == "link" and not href.startswith("/static/") and not feed:  # a feed of the site itself loads nothing
             self.problems.append("<link> off /static")
         for name, value in attrs:
             if name.startswith("on") or name == "style":

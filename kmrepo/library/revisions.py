@@ -122,3 +122,54 @@ def restore(session: Session, user, slug: str, number) -> Revision:
     record(session, entry, user.id, f"นำฉบับที่ {rev.number} กลับมาใช้", before)
     session.commit()
     return rev
+
+
+def changes_data(session: Session, user, page: int = 1, per_page: int = 50) -> dict:
+    """Recent changes: the newest revisions of the published entries ``user`` may read
+    (public ones only for anonymous readers), newest first: ``{"page", "pages",
+    "changes": [{"slug", "title", "type", "number", "created_at", "author", "note",
+    "new"}]}``; ``new`` is True for an entry's first revision."""
+    cond = policy.readable_entries(user)
+    total = session.scalar(select(func.count(Revision.id)).join(Entry, Entry.id == Revision.entry_id).where(cond)) or 0
+    pages = max(1, -(-total // per_page))
+    page = max(1, min(page, pages))
+    rows = session.execute(
+        select(Revision, Entry).join(Entry, Entry.id == Revision.entry_id).where(cond)
+        .order_by(Revision.created_at.desc(), Revision.id.desc()).offset((page - 1) * per_page).limit(per_page)
+    ).all()
+    return {"page": page, "pages": pages, "total": total, "changes": [
+        {"slug": e.slug, "title": e.title, "type": e.type, "number": r.number, "created_at": r.created_at.isoformat(),
+         "author": r.author.display_name if r.author else "", "note": r.note, "new": r.number == 1}
+        for r, e in rows]}
+
+
+def atom_feed(data: dict, site_url: str, entry_url, feed_url: str) -> bytes:
+    """:func:`changes_data` (of an anonymous reader: public entries only) as an Atom
+    feed (feedgen), for feed readers and the office's intranet portal."""
+    from datetime import UTC, datetime
+
+    from feedgen.feed import FeedGenerator
+
+    feed = FeedGenerator()
+    feed.id(feed_url)
+    feed.title("คลังความรู้: เอกสารใหม่และที่แก้ไขล่าสุด")
+    feed.link(href=site_url, rel="alternate")
+    feed.link(href=feed_url, rel="self")
+    feed.language("th")
+    latest_at = None
+    for change in reversed(data["changes"]):  # feedgen puts the last added first
+        item = feed.add_entry()
+        url = entry_url(change["slug"])
+        item.id(f"{url}#r{change['number']}")
+        item.title(("เอกสารใหม่: " if change["new"] else "แก้ไข: ") + change["title"])
+        item.link(href=url)
+        at = datetime.fromisoformat(change["created_at"])
+        at = at if at.tzinfo else at.replace(tzinfo=UTC)
+        item.updated(at)
+        latest_at = max(latest_at or at, at)
+        if change["author"]:
+            item.author({"name": change["author"]})
+        if change["note"]:
+            item.summary(change["note"])
+    feed.updated(latest_at or clock.now())
+    return feed.atom_str(pretty=True)

@@ -9,7 +9,17 @@ from __future__ import annotations
 
 import os
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from markupsafe import Markup
 from sqlalchemy import select
 
@@ -143,6 +153,22 @@ def history(slug: str):
 def diff(slug: str):
     """``?from=N&to=M``: what changed between two revisions, word by word."""
     return revisions.diff_data(db.session(), current_user(), slug, request.args.get("from"), request.args.get("to"))
+
+
+@page(bp, "/changes", "/api/changes", "library/changes.html")
+def changes():
+    """``?page=``: recent changes, newest first (public entries only for anonymous readers)."""
+    return revisions.changes_data(db.session(), current_user(), int_arg("page"))
+
+
+@bp.get("/changes.atom")
+def changes_feed():
+    """The Atom feed of recent changes to public entries."""
+    data = revisions.changes_data(db.session(), None)
+    feed = revisions.atom_feed(data, url_for("library.home", _external=True),
+                               lambda slug: url_for("library.entry", slug=slug, _external=True),
+                               url_for("library.changes_feed", _external=True))
+    return Response(feed, mimetype="application/atom+xml")
 
 
 @bp.post("/entries/<slug>/restore")
