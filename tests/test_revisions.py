@@ -10,8 +10,8 @@ def _revisions(client, slug):
     return client.get(f"/api/entries/{slug}/revisions").get_json()["revisions"]
 
 
-def _edit(auth, slug, body, note="", title="คู่มือการรายงานผล"):
-    return auth.post(f"/entries/{slug}/edit", {"title": title, "type": "manual", "body": body,
+def _edit(auth, slug, body, note="", title="คู่มือการรายงานผล", type_="manual"):
+    return auth.post(f"/entries/{slug}/edit", {"title": title, "type": type_, "body": body,
                                                "visibility": "public", "department": "0", "note": note})
 
 
@@ -77,3 +77,31 @@ def test_recent_changes_and_the_atom_feed_show_public_entries_to_anonymous_reade
     titles = [e.text for e in ElementTree.fromstring(feed.data).iter("{http://www.w3.org/2005/Atom}title")]
     assert titles[1:] == ["แก้ไข: คู่มือสาธารณะ", "เอกสารใหม่: คู่มือสาธารณะ"] and "บันทึกภายใน" not in feed.text
     assert "ดูสิ่งที่เปลี่ยน" in client.get("/changes").get_data(as_text=True)
+
+
+def test_review_dates_follow_publication_and_revision_and_readers_are_told(client, auth, load, write_entry, clock):
+    from datetime import datetime, timedelta
+
+    from kmrepo.thai_dates import THAI_TZ
+
+    clock.set_now(datetime(2027, 1, 10, 9, tzinfo=THAI_TZ))
+    write_entry("qa", "ถาม ตอบ", title="ถาม–ตอบ ภาษีป้าย", type="qa")  # reviewed every 180 days
+    write_entry("law", "สรุปกฎหมาย", title="สรุป พ.ร.บ.", type="regulation")  # every 365 days
+    load(write_entry.folder)
+    assert client.get("/api/entries/qa").get_json()["review_by"] == "2027-07-09"
+    clock.advance(timedelta(days=170))
+    auth.login("km_team")
+    review = client.get("/api/review").get_json()
+    assert [e["slug"] for e in review["due_soon"]] == ["qa"] and review["overdue"] == []
+    clock.advance(timedelta(days=20))
+    auth.login("km_team")  # a new day: a new session
+    review = client.get("/api/review").get_json()
+    assert [(e["slug"], e["days"]) for e in review["overdue"]] == [("qa", -10)]
+    auth.logout()
+    assert "เลยกำหนดทบทวน" in client.get("/entries/qa").get_data(as_text=True)
+    assert "เลยกำหนดทบทวน" not in client.get("/entries/law").get_data(as_text=True)
+    assert client.get("/api/review").status_code == 401
+    auth.login("km_team")
+    _edit(auth, "qa", "ถาม ตอบ ฉบับทบทวนแล้ว", title="ถาม–ตอบ ภาษีป้าย", type_="qa")  # revised: current again
+    assert client.get("/api/review").get_json()["overdue"] == []
+    assert client.get("/api/entries/qa").get_json()["review_by"] == "2028-01-15"

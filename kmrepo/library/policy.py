@@ -66,6 +66,20 @@ TRANSITIONS: dict[str, Transition] = {t.action: t for t in LIFECYCLE}
 RESERVED_SLUGS = frozenset({"new"})
 
 
+#: How long published content stays current before the KM team reviews it, per entry
+#: type (docs/domain.md, "The life of an entry": obsolete knowledge is discarded, KMP
+#: step 2). A type not listed: :data:`DEFAULT_REVIEW_DAYS`; None: never due.
+REVIEW_DAYS: dict[str, int | None] = {"qa": 180, "regulation": 365, "manual": 365, "best_practice": 730,
+                                      "lessons_learned": 730, "km_plan": 365, "training_report": None,
+                                      "article": 365}
+DEFAULT_REVIEW_DAYS = 365
+
+
+def review_period(entry_type: str) -> int | None:
+    """Days from publication or revision to the next review of an entry of this type."""
+    return REVIEW_DAYS.get(entry_type, DEFAULT_REVIEW_DAYS)
+
+
 def visibilities(user: Any | None) -> list[str]:
     """The entry visibilities ``user`` may read."""
     return ["public", "internal"] if is_signed_in(user) else ["public"]

@@ -9,6 +9,8 @@ none.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -52,9 +54,36 @@ def record(session: Session, entry: Entry, author_id: int | None, note: str, bef
         added += 1
     if last is not None and (last.title, last.summary, last.body) == now:
         return added
+    renew_review(entry)
     session.add(Revision(entry=entry, number=number + 1, title=now[0], summary=now[1], body=now[2],
                          author_id=author_id, note=(note or "").strip()[:500], created_at=clock.now()))
     return added + 1
+
+
+def renew_review(entry: Entry) -> None:
+    """Content just written or revised is current: its next review falls one
+    :func:`~kmrepo.library.policy.review_period` from today (none for types never due)."""
+    days = policy.review_period(entry.type or "")
+    entry.review_by = clock.today() + timedelta(days=days) if days else None
+
+
+def review_data(session: Session, user, soon_days: int = 30) -> dict:
+    """For the KM team: published entries past their review date (``overdue``, oldest
+    first) and due within ``soon_days`` (``due_soon``): ``[{"slug", "title", "type",
+    "department", "review_by", "days"}]`` (days to the date, negative when past)."""
+    if not policy.is_curator(user):
+        raise Refused("the review list is for the KM team and the CKO")
+    today = clock.today()
+    rows = session.scalars(select(Entry).where(Entry.status == policy.PUBLISHED, Entry.review_by.is_not(None),
+                                               Entry.review_by <= today + timedelta(days=soon_days))
+                           .order_by(Entry.review_by, Entry.title)).all()
+
+    def row(e: Entry) -> dict:
+        return {"slug": e.slug, "title": e.title, "type": e.type, "department": e.department.name if e.department else "",
+                "review_by": e.review_by.isoformat(), "days": (e.review_by - today).days}
+
+    return {"today": today.isoformat(), "overdue": [row(e) for e in rows if e.review_by < today],
+            "due_soon": [row(e) for e in rows if e.review_by >= today]}
 
 
 def _entry(session: Session, user, slug: str) -> Entry:

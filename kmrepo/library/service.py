@@ -101,6 +101,8 @@ def open_entry(session: Session, user, slug: str, channel: str, visitor: str = "
         "visibility": entry.visibility,
         "created_at": entry.created_at.isoformat(),
         "last_edit": revisions.last_edit(session, entry),
+        "review_by": entry.review_by.isoformat() if entry.review_by else None,
+        "review_overdue": bool(policy.is_searchable(entry) and entry.review_by and entry.review_by < clock.today()),
         "accesses": {
             "total": access.entry_access_count(session, entry.id),
             "this_fiscal_year": access.entry_access_count(session, entry.id, fiscal_year(clock.now())),
@@ -318,6 +320,8 @@ def change_status(session: Session, entry: Entry, action: str, user: User) -> po
         raise Refused(f"{action!r} is not allowed on {entry.slug!r} now", "ไม่สามารถดำเนินการนี้กับเอกสารในสถานะปัจจุบันได้")
     move = policy.TRANSITIONS[action]
     entry.status = move.target
+    if move.target == policy.PUBLISHED and entry.review_by is None:
+        revisions.renew_review(entry)
     entry.updated_at = clock.now()
     audit.record(session, move.audit, user, target=entry)
     session.commit()

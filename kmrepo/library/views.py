@@ -155,6 +155,12 @@ def diff(slug: str):
     return revisions.diff_data(db.session(), current_user(), slug, request.args.get("from"), request.args.get("to"))
 
 
+@page(bp, "/review", "/api/review", "library/review.html", check=policy.is_curator)
+def review():
+    """Published entries past or near their review date (KM team, CKO)."""
+    return revisions.review_data(db.session(), current_user())
+
+
 @page(bp, "/changes", "/api/changes", "library/changes.html")
 def changes():
     """``?page=``: recent changes, newest first (public entries only for anonymous readers)."""
