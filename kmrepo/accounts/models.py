@@ -44,6 +44,8 @@ AUDIT_ACTIONS = {
     "entry_published": "เผยแพร่",
     "entry_retired": "เลิกใช้",
     "file_uploaded": "แนบไฟล์",
+    "file_removed": "ลบไฟล์แนบ",
+    "entry_deleted": "ลบฉบับร่าง",
     "access_logs_purged": "ลบบันทึกการเข้าถึงเก่า",
     "report_submitted": "ส่งรายงานผลการอบรม",
     "report_approved": "อนุมัติรายงานผลการอบรม",

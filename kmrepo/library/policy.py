@@ -141,6 +141,12 @@ def entry_actions(user: Any | None, entry: Entry) -> list[str]:
     ]
 
 
+def can_delete_entry(user: Any | None, entry: Entry) -> bool:
+    """A draft that was never published is deleted by whoever may edit it; published
+    knowledge is retired instead, never deleted (its accesses and history stay)."""
+    return entry.status == "draft" and can_edit_entry(user, entry)
+
+
 def can_upload(user: Any | None, entry: Entry) -> bool:
     """Files are attached by whoever may edit the entry."""
     return can_edit_entry(user, entry)

@@ -93,6 +93,7 @@ def open_entry(session: Session, user, slug: str, channel: str, visitor: str = "
         ],
         "can_edit": policy.can_edit_entry(user, entry),
         "can_upload": policy.can_upload(user, entry),
+        "can_delete": policy.can_delete_entry(user, entry),
         "actions": policy.entry_actions(user, entry),
         "body": entry.body,
         "html": render_markdown(entry.body),
@@ -326,6 +327,64 @@ def change_status(session: Session, entry: Entry, action: str, user: User) -> po
     audit.record(session, move.audit, user, target=entry)
     session.commit()
     return move
+
+
+#: What a new entry of a type starts with: the DLA's manual outline (dla-2562.txt: ที่มา,
+#: หลักการและเหตุผล, วัตถุประสงค์, ผังกระบวนการงาน, หลักเกณฑ์และขั้นตอนการปฏิบัติงาน) and the
+#: shapes staff use for the others.
+TEMPLATES = {
+    "manual": ["ที่มา", "หลักการและเหตุผล", "วัตถุประสงค์", "ผังกระบวนการงาน (Work Flow)",
+               "หลักเกณฑ์และขั้นตอนการปฏิบัติงาน", "แบบฟอร์มที่ใช้", "เอกสารอ้างอิง"],
+    "best_practice": ["ที่มาและปัญหา", "สิ่งที่ทำ (วิธีปฏิบัติ)", "ผลลัพธ์", "ปัจจัยแห่งความสำเร็จ", "ข้อควรระวัง"],
+    "lessons_learned": ["เหตุการณ์", "สิ่งที่ได้ผล", "สิ่งที่ควรปรับปรุง", "บทเรียน"],
+    "qa": ["ถาม …", "ตอบ …"],
+    "regulation": ["ชื่อและเลขที่หนังสือ", "สาระสำคัญ", "ผลต่อการปฏิบัติงาน", "ข้อสังเกต"],
+}
+
+
+def template_body(entry_type: str) -> str:
+    """The starting Markdown of a new entry of ``entry_type`` ("" for a type without one)."""
+    return "".join(f"## {heading}\n\n\n" for heading in TEMPLATES.get(entry_type, []))
+
+
+def delete_draft(session: Session, user, slug: str, folder: str) -> str:
+    """Delete a draft that was never published, with its attachments (files too);
+    commits and audits; returns its title. Refused for anything else."""
+    entry = entry_for(session, user, slug)
+    if not policy.can_delete_entry(user, entry):
+        raise Refused(f"{slug} cannot be deleted", "ลบได้เฉพาะฉบับร่างที่ยังไม่เคยเผยแพร่")
+    stored = [a.stored_name for a in entry.attachments]
+    title = entry.title
+    audit.record(session, "entry_deleted", user, target=entry)
+    session.delete(entry)
+    session.commit()
+    for name in stored:
+        _remove_file(folder, name)
+    return title
+
+
+def remove_attachment(session: Session, user, slug: str, attachment_id: int, folder: str) -> str:
+    """Remove one attached file (whoever may attach files may remove them); commits,
+    audits and deletes the stored file; returns its name."""
+    entry = entry_for(session, user, slug)
+    if not policy.can_upload(user, entry):
+        raise Refused(f"{user.username} may not remove files of {slug}")
+    att = next((a for a in entry.attachments if a.id == attachment_id), None)
+    if att is None:
+        raise NotFound(f"{slug} has no attachment {attachment_id}")
+    name, stored = att.filename, att.stored_name
+    entry.attachments.remove(att)
+    audit.record(session, "file_removed", user, target=entry, detail=name)
+    session.commit()
+    _remove_file(folder, stored)
+    return name
+
+
+def _remove_file(folder: str, stored: str) -> None:
+    try:
+        os.unlink(os.path.join(folder, stored))
+    except FileNotFoundError:
+        pass
 
 
 def attach_file(session: Session, entry: Entry, filename: str | None, data: bytes, user: User, folder: str,

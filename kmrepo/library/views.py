@@ -220,6 +220,10 @@ def _entry_form(entry) -> EntryForm:
     elif request.method == "GET":
         form.department.data = current_user().department_id or 0
         form.visibility.data = "internal"
+        chosen = request.args.get("type", "")
+        if chosen in ENTRY_TYPES:  # a new entry starts from its type's template
+            form.type.data = chosen
+            form.body.data = service.template_body(chosen)
     return form
 
 
@@ -262,6 +266,22 @@ def entry_edit(slug: str):
             flash("บันทึกการแก้ไขแล้ว", "info")
             return redirect(url_for("library.entry", slug=entry.slug))
     return render_template("library/entry_form.html", form=form, entry=entry), 400 if form.errors else 200
+
+
+@bp.post("/entries/<slug>/delete")
+@require(policy.is_workspace_user)
+def entry_delete(slug: str):
+    title = service.delete_draft(db.session(), current_user(), slug, _upload_folder())
+    flash(f"ลบฉบับร่าง “{title}” แล้ว", "info")
+    return redirect(url_for("library.workspace"), code=303)
+
+
+@bp.post("/entries/<slug>/files/<id:attachment_id>/remove")
+@require(policy.is_workspace_user)
+def attachment_remove(slug: str, attachment_id: int):
+    name = service.remove_attachment(db.session(), current_user(), slug, attachment_id, _upload_folder())
+    flash(f"ลบไฟล์แนบ {name} แล้ว", "info")
+    return redirect(url_for("library.entry", slug=slug), code=303)
 
 
 @bp.post("/entries/<slug>/status")
