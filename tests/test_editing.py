@@ -96,3 +96,36 @@ def test_a_draft_can_be_deleted_and_a_file_removed_but_published_knowledge_is_on
     auth.login("admin")
     actions = {e["action"] for e in client.get("/api/audit").get_json()["events"]}
     assert {"entry_deleted", "file_removed"} <= actions
+
+
+def test_the_live_preview_is_the_published_rendering_and_only_for_writers(client, auth):
+    from .helpers import csrf_token
+
+    body = "## ขั้นตอน\n\n**ยื่นแบบ** ภายใน ๑๕ วัน <script>alert(1)</script> [x](javascript:alert(1))"
+    anonymous = {"X-CSRFToken": csrf_token(client)}
+    assert client.post("/api/entries/preview", json={"body": body}, headers=anonymous).status_code == 401
+    auth.login("reader")
+    token = csrf_token(client)
+    assert client.post("/api/entries/preview", json={"body": body}, headers={"X-CSRFToken": token}).status_code == 403
+    auth.logout()
+    auth.login("contributor")
+    token = csrf_token(client)
+    # without the page's token the preview is refused, as every other write is
+    assert client.post("/api/entries/preview", json={"body": body}).status_code == 400
+    preview = client.post("/api/entries/preview", json={"body": body}, headers={"X-CSRFToken": token}).get_json()
+    assert "<h2>ขั้นตอน</h2>" in preview["html"] and "<strong>ยื่นแบบ</strong>" in preview["html"]
+    assert "<script>" not in preview["html"] and "javascript:" not in preview["html"]
+    assert preview["problem"] is None
+    # the same sanitised HTML the published page shows
+    auth.post("/entries/new", {**FORM, "body": body, "title": "ตัวอย่างการแสดงผล"})
+    slug = next(e["slug"] for e in client.get("/api/workspace").get_json()["mine"] if e["title"] == "ตัวอย่างการแสดงผล")
+    assert client.get(f"/api/entries/{slug}").get_json()["html"] == preview["html"]
+    # markup the site will not save is named, in Thai, before saving
+    deep = client.post("/api/entries/preview", json={"body": "<div>" * 500 + "ลึกมาก"}, headers={"X-CSRFToken": token})
+    assert "ลึกเกิน" in deep.get_json()["problem"]
+    too_long = client.post("/api/entries/preview", json={"body": "ก" * 500_001}, headers={"X-CSRFToken": token})
+    assert too_long.status_code == 400 and "error" in too_long.get_json()
+    assert client.post("/api/entries/preview", json={"body": 5}, headers={"X-CSRFToken": token}).status_code == 400
+    # the editor carries the pane and its script
+    page = client.get("/entries/new").get_data(as_text=True)
+    assert "data-preview-url=\"/api/entries/preview\"" in page and "preview.js" in page

@@ -115,7 +115,7 @@ def can_view_entry(user: Any | None, entry: Entry) -> bool:
 
 
 def can_create_entry(user: Any | None) -> bool:
-    """Contributors and the KM team write new entries."""
+    """Contributors and the KM team write new entries (and use the editor's preview)."""
     return has_role(user, "contributor", "km_team")
 
 

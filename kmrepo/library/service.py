@@ -22,7 +22,7 @@ from .. import clock
 from ..accounts import audit
 from ..accounts.models import Department, User
 from ..base import named
-from ..errors import NotFound, Refused
+from ..errors import BadInput, NotFound, Refused
 from ..thai_dates import fiscal_year
 from . import access, policy, revisions, uploads
 from .models import (
@@ -34,7 +34,7 @@ from .models import (
     entry_knowledge_items,
     entry_tags,
 )
-from .rendering import check_renderable, render_markdown
+from .rendering import check_renderable, markup_problem, render_markdown
 
 # -- reading ---------------------------------------------------------------------------
 
@@ -345,6 +345,28 @@ TEMPLATES = {
 def template_body(entry_type: str) -> str:
     """The starting Markdown of a new entry of ``entry_type`` ("" for a type without one)."""
     return "".join(f"## {heading}\n\n\n" for heading in TEMPLATES.get(entry_type, []))
+
+
+#: The longest body the editor accepts (characters; the entry form's own limit).
+MAX_BODY = 500_000
+
+
+def preview(user, body: str) -> dict:
+    """The editor's live preview of Markdown ``body``: ``{"html", "problem"}``.
+
+    ``html`` is exactly what the published page shows (the same sanitised rendering);
+    ``problem`` is None, or the Thai reason the text cannot be saved as it is (too
+    deeply nested, too many tags: :func:`~kmrepo.library.rendering.markup_problem`).
+    Refused for anyone who may not write; BadInput above :data:`MAX_BODY` characters.
+    """
+    if not policy.can_create_entry(user):
+        raise Refused("only writers preview entries")
+    if not isinstance(body, str):
+        raise BadInput("body must be text", "เนื้อหาต้องเป็นข้อความ")
+    if len(body) > MAX_BODY:
+        raise BadInput(f"body longer than {MAX_BODY} characters", f"เนื้อหายาวเกิน {MAX_BODY:,} ตัวอักษร")
+    problem = markup_problem(body)
+    return {"html": render_markdown(body), "problem": problem[1] if problem else None}
 
 
 def delete_draft(session: Session, user, slug: str, folder: str) -> str:

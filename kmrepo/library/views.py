@@ -268,6 +268,16 @@ def entry_edit(slug: str):
     return render_template("library/entry_form.html", form=form, entry=entry), 400 if form.errors else 200
 
 
+@bp.post("/api/entries/preview")
+@require(policy.can_create_entry)
+def entry_preview():
+    """The editor's live preview: POST ``{"body": markdown}`` (JSON, with the page's
+    X-CSRFToken header) → ``{"html", "problem"}`` (:func:`service.preview`)."""
+    data = request.get_json(silent=True)
+    body = data.get("body") if isinstance(data, dict) else request.form.get("body", "")
+    return service.preview(current_user(), body)
+
+
 @bp.post("/entries/<slug>/delete")
 @require(policy.is_workspace_user)
 def entry_delete(slug: str):
