@@ -46,6 +46,8 @@ AUDIT_ACTIONS = {
     "file_uploaded": "แนบไฟล์",
     "file_removed": "ลบไฟล์แนบ",
     "entry_deleted": "ลบฉบับร่าง",
+    "tag_renamed": "เปลี่ยนชื่อแท็ก",
+    "tag_merged": "รวมแท็ก",
     "access_logs_purged": "ลบบันทึกการเข้าถึงเก่า",
     "report_submitted": "ส่งรายงานผลการอบรม",
     "report_approved": "อนุมัติรายงานผลการอบรม",

@@ -40,6 +40,12 @@ class UploadForm(FlaskForm):
     file = FileField("ไฟล์แนบ", validators=[FileRequired("กรุณาเลือกไฟล์")])
 
 
+class TagRenameForm(FlaskForm):
+    name = StringField("แท็ก", validators=[DataRequired(REQUIRED), Length(max=100)])
+    new_name = StringField("เปลี่ยนเป็น (ถ้ามีแท็กชื่อนี้อยู่แล้ว จะรวมเป็นแท็กเดียว)",
+                           validators=[DataRequired(REQUIRED), Length(max=100)])
+
+
 class PurgeForm(FlaskForm):
     days = StringField("ลบบันทึกที่เก่ากว่า (วัน)", validators=[DataRequired(REQUIRED), Length(max=6)])
 

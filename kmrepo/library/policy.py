@@ -152,6 +152,11 @@ def can_upload(user: Any | None, entry: Entry) -> bool:
     return can_edit_entry(user, entry)
 
 
+def can_curate_tags(user: Any | None) -> bool:
+    """The KM team renames and merges tags (KMP step 3, organising knowledge)."""
+    return has_role(user, "km_team")
+
+
 def is_workspace_user(user: Any | None) -> bool:
     """"งานของฉัน" (my drafts, and the review queue for curators): every account."""
     return is_signed_in(user)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_dirty
 
 from .. import clock
 from ..accounts import audit
@@ -199,6 +200,45 @@ def tag_data(session: Session, user, name: str) -> dict:
     if not rows:
         raise NotFound(f"no tag {name!r} on an entry this user may read")
     return {"name": tag.name, "entries": [summary_of(e) for e in rows]}
+
+
+def rename_tag(session: Session, user, name: str, new_name: str) -> dict:
+    """Rename tag ``name`` to ``new_name``; when a tag ``new_name`` exists already the
+    two are merged: every entry that carried either carries ``new_name`` once, and
+    ``name`` is gone. Commits, audits (tag_renamed or tag_merged) and updates the
+    search index of those entries. Returns ``{"name", "entries", "merged"}``.
+
+    Refused unless :func:`~kmrepo.library.policy.can_curate_tags`; NotFound for an
+    unknown ``name``; BadInput for an empty or too long ``new_name`` (100 characters).
+    Entries are not revised (their text is unchanged) and keep their dates.
+    """
+    if not policy.can_curate_tags(user):
+        raise Refused(f"{getattr(user, 'username', 'anonymous')} may not curate tags")
+    tags = split_tags(new_name)
+    if len(tags) != 1 or len(" ".join((new_name or "").split())) > 100:
+        raise BadInput("the new name must be one tag of at most 100 characters",
+                       "ชื่อใหม่ต้องเป็นแท็กเดียว ยาวไม่เกิน ๑๐๐ ตัวอักษร และไม่มีจุลภาค")
+    target_name = tags[0]
+    source = session.scalar(select(Tag).where(Tag.name == name)) if len(name or "") <= 100 else None
+    if source is None:
+        raise NotFound(f"no tag {name!r}", "ไม่พบแท็กนี้")
+    target = session.scalar(select(Tag).where(Tag.name == target_name))
+    entries = list(source.entries)
+    if target is None or target.id == source.id:
+        source.name = target_name
+        for entry in entries:  # the index holds tag names: mark each entry for re-indexing
+            flag_dirty(entry)
+        audit.record(session, "tag_renamed", user, detail=f"{name} → {target_name}")
+        session.commit()
+        return {"name": target_name, "entries": len(entries), "merged": False}
+    for entry in entries:
+        if target not in entry.tags:
+            entry.tags.append(target)
+        entry.tags.remove(source)
+    session.delete(source)
+    audit.record(session, "tag_merged", user, detail=f"{name} → {target_name}")
+    session.commit()
+    return {"name": target_name, "entries": len(target.entries), "merged": True}
 
 
 def workspace_data(session: Session, user) -> dict:

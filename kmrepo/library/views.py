@@ -26,11 +26,11 @@ from sqlalchemy import select
 from .. import db
 from ..accounts.models import Department
 from ..accounts.policy import can_manage_users, can_purge_logs
-from ..errors import BadInput, Refused
+from ..errors import BadInput, NotFound, Refused
 from ..privacy import address_hash
 from ..web import current_user, int_arg, is_api, page, require, template_names
 from . import access, index_sync, policy, revisions, search, service, uploads
-from .forms import EntryForm, PurgeForm, UploadForm
+from .forms import EntryForm, PurgeForm, TagRenameForm, UploadForm
 from .models import ENTRY_STATUSES, ENTRY_TYPES, KNOWLEDGE_KINDS, VISIBILITIES, KnowledgeItem
 from .rendering import render_markdown
 
@@ -125,10 +125,29 @@ def item(item_id: int):
     return service.item_data(db.session(), current_user(), item_id)
 
 
-@page(bp, "/tags/", "/api/tags", "library/tags.html")
+@page(bp, "/tags/", "/api/tags", "library/tags.html", context=lambda: {"rename_form": TagRenameForm()})
 def tag_list():
-    """Tags with their counts, most used first."""
+    """Tags with their counts, most used first (the KM team also renames and merges
+    them here: :func:`tag_rename`)."""
     return service.tags_data(db.session(), current_user())
+
+
+@bp.post("/tags/rename")
+@require(policy.can_curate_tags)
+def tag_rename():
+    """Rename a tag, or merge it into the tag of the new name (:func:`service.rename_tag`)."""
+    form = TagRenameForm()
+    if not form.validate_on_submit():
+        flash("กรุณาระบุแท็กและชื่อใหม่", "error")
+        return redirect(url_for("library.tag_list"), code=303)
+    try:
+        done = service.rename_tag(db.session(), current_user(), form.name.data, form.new_name.data)
+    except (BadInput, NotFound) as exc:
+        flash(exc.thai, "error")
+        return redirect(url_for("library.tag_list"), code=303)
+    verb = "รวมเข้ากับแท็ก" if done["merged"] else "เปลี่ยนชื่อเป็น"
+    flash(f"{verb} “{done['name']}” แล้ว ({done['entries']} เอกสาร)", "info")
+    return redirect(url_for("library.tag_list"), code=303)
 
 
 @page(bp, "/tags/<path:name>", "/api/tags/<path:name>", "library/tag.html")

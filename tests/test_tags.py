@@ -1,0 +1,51 @@
+"""The KM team renames and merges tags; no entry loses a tag on the way."""
+
+from __future__ import annotations
+
+from .helpers import search
+
+
+def _tags(client, slug):
+    return sorted(client.get(f"/api/entries/{slug}").get_json()["tags"])
+
+
+def test_merging_duplicate_tags_keeps_every_entrys_tags(app, client, auth, load, write_entry):
+    write_entry("qa-one", "ถามเรื่องภาษีป้าย", title="ถามตอบหนึ่ง", tags=["ถามตอบ", "ภาษี"])
+    write_entry("qa-two", "ถามเรื่องค่าเช่าบ้าน", title="ถามตอบสอง", tags=["ถาม-ตอบ"])
+    write_entry("qa-both", "ถามเรื่องการอบรม", title="ถามตอบสาม", tags=["ถาม-ตอบ", "ถามตอบ"])
+    write_entry("law", "พระราชบัญญัติ", title="กฎหมาย", tags=["พรบ"])
+    load(write_entry.folder)
+    before = client.get("/api/entries/qa-one").get_json()["updated_at"]
+
+    auth.login("contributor")
+    assert auth.post("/tags/rename", {"name": "ถามตอบ", "new_name": "ถาม-ตอบ"}).status_code == 403
+    auth.logout()
+
+    auth.login("km_team")
+    assert "เปลี่ยนชื่อหรือรวมแท็ก" in client.get("/tags/").get_data(as_text=True)
+    resp = auth.post("/tags/rename", {"name": "ถามตอบ", "new_name": "ถาม-ตอบ"}, follow_redirects=True)
+    assert "รวมเข้ากับแท็ก “ถาม-ตอบ” แล้ว (3 เอกสาร)" in resp.get_data(as_text=True)
+    assert _tags(client, "qa-one") == ["ถาม-ตอบ", "ภาษี"]
+    assert _tags(client, "qa-two") == ["ถาม-ตอบ"]
+    assert _tags(client, "qa-both") == ["ถาม-ตอบ"]  # once, not twice
+    names = {t["name"]: t["entries"] for t in client.get("/api/tags").get_json()}
+    assert names["ถาม-ตอบ"] == 3 and "ถามตอบ" not in names
+    assert client.get("/api/tags/ถามตอบ").status_code == 404
+    assert client.get("/api/entries/qa-one").get_json()["updated_at"] == before  # not a content change
+
+    resp = auth.post("/tags/rename", {"name": "พรบ", "new_name": "พ.ร.บ."}, follow_redirects=True)
+    assert "เปลี่ยนชื่อเป็น “พ.ร.บ.” แล้ว (1 เอกสาร)" in resp.get_data(as_text=True)
+    assert _tags(client, "law") == ["พ.ร.บ."]
+    # the index follows: a word only the new tag name holds finds its entries at once
+    assert search(client, "เทศบัญญัติ")["total"] == 0
+    auth.post("/tags/rename", {"name": "ภาษี", "new_name": "เทศบัญญัติ"})
+    assert [r["slug"] for r in search(client, "เทศบัญญัติ")["results"]] == ["qa-one"]
+
+    bad = auth.post("/tags/rename", {"name": "ไม่มีแท็กนี้", "new_name": "x"}, follow_redirects=True)
+    assert "ไม่พบแท็กนี้" in bad.get_data(as_text=True)
+    bad = auth.post("/tags/rename", {"name": "เทศบัญญัติ", "new_name": "ก, ข"}, follow_redirects=True)
+    assert "ต้องเป็นแท็กเดียว" in bad.get_data(as_text=True) and _tags(client, "qa-one") == ["ถาม-ตอบ", "เทศบัญญัติ"]
+    auth.logout()
+    auth.login("admin")
+    text = str(client.get("/api/audit").get_json())
+    assert "ถามตอบ → ถาม-ตอบ" in text and "พรบ → พ.ร.บ." in text
