@@ -81,6 +81,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     from . import db, web
     from .accounts import views as accounts_views
+    from .corner import views as corner_views
     from .library import index_sync
     from .library import views as library_views
     from .plans import views as plans_views
@@ -100,7 +101,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     accounts_views.init_app(app)
     CSRFProtect(app)  # checks the token of every POST: forms and one-button actions alike
     # One blueprint per area; each page beside its JSON twin (docs/architecture.md).
-    for area in (accounts_views, library_views, training_views, plans_views):
+    for area in (accounts_views, library_views, training_views, corner_views, plans_views):
         app.register_blueprint(area.bp)
     return app
 

@@ -52,7 +52,8 @@ def _sample_args(app) -> dict[str, object]:
         from kmrepo.training.models import TrainingRecord
 
         record = db_session().scalar(select(TrainingRecord.id))
-    return {"slug": entry, "item_id": item, "name": tag, "record_id": record}
+        unit = client.get("/api/units").get_json()[0]["id"]
+    return {"slug": entry, "item_id": item, "name": tag, "record_id": record, "unit_id": unit}
 
 
 def test_every_html_page_has_its_json_twin(site):

@@ -48,6 +48,7 @@ AUDIT_ACTIONS = {
     "entry_deleted": "ลบฉบับร่าง",
     "tag_renamed": "เปลี่ยนชื่อแท็ก",
     "tag_merged": "รวมแท็ก",
+    "corner_changed": "จัดมุม KM",
     "access_logs_purged": "ลบบันทึกการเข้าถึงเก่า",
     "report_submitted": "ส่งรายงานผลการอบรม",
     "report_approved": "อนุมัติรายงานผลการอบรม",

@@ -1,4 +1,3 @@
-"""The KM corner area (not built yet): the organisation's and each unit's curated
-corner of knowledge, revisions and review dates (docs/domain.md, "The KM corner"). It
-will hold ``models.py``, ``policy.py``, ``service.py`` and ``views.py``, as every area
-does."""
+"""The KM corner area: the organisation's and each unit's curated corner of knowledge,
+and a page per unit (docs/domain.md, "The KM corner"); ``models.py``, ``policy.py``,
+``service.py`` and ``views.py``, as every area has."""

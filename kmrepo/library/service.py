@@ -87,6 +87,7 @@ def open_entry(session: Session, user, slug: str, channel: str, visitor: str = "
     return {
         **summary_of(entry),
         "status": entry.status,
+        "department_id": entry.department_id,
         "author": entry.author.display_name if entry.author else "",
         "attachments": [
             {"id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size}

@@ -1,0 +1,15 @@
+"""The KM corner's forms (Flask-WTF: CSRF on every one)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+REQUIRED = "กรุณากรอกข้อมูลช่องนี้"
+
+
+class CornerAddForm(FlaskForm):
+    slug = StringField("เอกสาร", validators=[DataRequired(REQUIRED), Length(max=200)])
+    unit = SelectField("มุม KM ของ", coerce=int, validate_choice=False, default=0)
+    note = StringField("คำแนะนำสั้น ๆ จากทีมงาน KM", validators=[Optional(), Length(max=500)])

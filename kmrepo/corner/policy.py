@@ -1,0 +1,21 @@
+"""Who curates the KM corner, and what a corner shows (each rule once)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..accounts.policy import has_role
+from ..library import policy as library_policy
+from ..library.models import Entry
+
+
+def can_curate(user: Any | None) -> bool:
+    """The KM team and the CKO choose what the corners show (KMP step 3–4: refined,
+    approved knowledge put where staff see it)."""
+    return has_role(user, "km_team", "cko")
+
+
+def may_show(entry: Entry) -> bool:
+    """Only published knowledge goes into a corner (a draft or retired entry is not
+    knowledge the organisation stands behind)."""
+    return entry.status == library_policy.PUBLISHED

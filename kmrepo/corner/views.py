@@ -1,0 +1,93 @@
+"""The KM corner on the web: the corners, curating them, and a page per unit; each
+page that shows data beside its JSON twin (:func:`kmrepo.web.page`)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, request, url_for
+
+from .. import db
+from ..errors import BadInput, NotFound
+from ..web import current_user, page, require, template_names
+from . import policy, service
+from .forms import CornerAddForm
+
+bp = Blueprint("corner", __name__)
+template_names(bp, corner_policy=policy)
+
+
+@bp.app_context_processor
+def _home_corner() -> dict:
+    """``km_corner()`` for the home page: the organisation's corner as
+    :func:`service.corners_data` gives it (called only where a template asks)."""
+    return {"km_corner": lambda: service.corners_data(db.session(), current_user())["corners"][0]["entries"]}
+
+
+def _add_form() -> CornerAddForm:
+    form = CornerAddForm()
+    units = service.corners_data(db.session(), current_user())["units"]
+    form.unit.choices = [(0, "ทั้งองค์กร")] + [(u["id"], u["name"]) for u in units]
+    return form
+
+
+@page(bp, "/corner", "/api/corner", "corner/corner.html", context=lambda: {"add_form": _add_form()})
+def corners():
+    """The organisation's KM corner and every unit's: ``{"corners": [{"unit", "entries":
+    [{"slug", "title", "note"}]}]}``."""
+    return service.corners_data(db.session(), current_user())
+
+
+@bp.post("/corner/add")
+@require(policy.can_curate)
+def corner_add():
+    """Put an entry into a corner, with a note (from the corner page or an entry page)."""
+    form = _add_form()
+    back = request.form.get("back") == "entry"
+    if form.validate_on_submit():
+        try:
+            row = service.add(db.session(), current_user(), form.slug.data.strip(), form.unit.data or None,
+                              form.note.data or "")
+            flash(f"เพิ่ม “{row['title']}” ในมุม KM แล้ว", "info")
+        except (BadInput, NotFound) as exc:
+            flash(exc.thai, "error")
+    else:
+        flash("กรุณาระบุเอกสาร", "error")
+    if back and form.slug.data:
+        return redirect(url_for("library.entry", slug=form.slug.data.strip()), code=303)
+    return redirect(url_for("corner.corners"), code=303)
+
+
+@bp.post("/corner/<id:corner_entry_id>/remove")
+@require(policy.can_curate)
+def corner_remove(corner_entry_id: int):
+    """Take an entry out of its corner."""
+    title = service.remove(db.session(), current_user(), corner_entry_id)
+    flash(f"นำ “{title}” ออกจากมุม KM แล้ว", "info")
+    return redirect(url_for("corner.corners"), code=303)
+
+
+@bp.post("/corner/<id:corner_entry_id>/move")
+@require(policy.can_curate)
+def corner_move(corner_entry_id: int):
+    """Move an entry up or down its corner (``step`` -1 or 1)."""
+    step = {"up": -1, "down": 1}.get(request.form.get("direction", ""), 0)
+    service.move(db.session(), current_user(), corner_entry_id, step)
+    return redirect(url_for("corner.corners"), code=303)
+
+
+@bp.get("/api/kpi/corner")
+def api_kpi():
+    """"Share of units with a knowledge corner": ``{"units", "with_corner", "share"}``
+    (:func:`service.corner_kpi`)."""
+    return service.corner_kpi(db.session())
+
+
+@page(bp, "/units/", "/api/units", "corner/units.html", context=lambda: {"kpi": service.corner_kpi(db.session())})
+def units():
+    """Every unit, its number of entries and whether it has a corner."""
+    return service.units_data(db.session(), current_user())
+
+
+@page(bp, "/units/<id:unit_id>", "/api/units/<id:unit_id>", "corner/unit.html")
+def unit(unit_id: int):
+    """A unit's landing page: its corner, its manuals, its knowledge items."""
+    return service.unit_data(db.session(), current_user(), unit_id)
