@@ -40,8 +40,16 @@ def test_the_km_team_curates_corners_that_readers_see_in_order(app, client, auth
     auth.post(f"/corner/{last}/move", {"direction": "up"})
     order = [e["slug"] for e in client.get("/api/corner").get_json()["corners"][0]["entries"]]
     assert order == ["qa-leave", "bp-waste", "manual-tax"]
+    # curated entries are featured (a small search boost) until they are in no corner
+    featured = {e["slug"] for e in client.get("/api/home").get_json()["featured"]}
+    assert featured >= {"qa-leave", "bp-waste", "manual-tax"}
     remove_id = client.get("/api/corner").get_json()["corners"][0]["entries"][2]["id"]
     assert auth.post(f"/corner/{remove_id}/remove").status_code == 303
+    assert "manual-tax" in {e["slug"] for e in client.get("/api/home").get_json()["featured"]}  # still in กองคลัง's
+    bp_id = client.get("/api/corner").get_json()["corners"][0]["entries"][1]["id"]
+    auth.post(f"/corner/{bp_id}/remove")
+    assert "bp-waste" not in {e["slug"] for e in client.get("/api/home").get_json()["featured"]}
+    auth.post("/corner/add", {"slug": "bp-waste", "unit": "0", "note": "ต้นแบบของจังหวัด"})
     auth.logout()
 
     # anyone reads the corners; an internal entry is not shown to a visitor

@@ -63,7 +63,9 @@ def _unit(session: Session, unit_id: int | None) -> Department | None:
 
 def add(session: Session, user, slug: str, unit_id: int | None, note: str = "") -> dict:
     """Put entry ``slug`` last in the corner of ``unit_id`` (None: the organisation's);
-    an entry already there keeps its place and takes the new note. Commits and audits.
+    an entry already there keeps its place and takes the new note. The entry becomes
+    featured (it ranks a little higher in search) until it is in no corner
+    (:func:`remove`). Commits and audits.
     Returns :func:`corners_data`'s row. Refused for non-curators; NotFound for an
     unknown entry or unit; BadInput for an unpublished entry or a note over
     :data:`MAX_NOTE` characters."""
@@ -84,6 +86,7 @@ def add(session: Session, user, slug: str, unit_id: int | None, note: str = "") 
         session.add(row)
     else:
         row.note = note
+    entry.featured = True  # curated knowledge ranks a little higher in search (the library's flag)
     audit.record(session, "corner_changed", user, target=entry,
                  detail=f"เพิ่มใน{'มุม KM ' + unit.name if unit else 'มุม KM ขององค์กร'}")
     session.commit()
@@ -100,11 +103,15 @@ def _curated(session: Session, user, corner_entry_id: int) -> CornerEntry:
 
 
 def remove(session: Session, user, corner_entry_id: int) -> str:
-    """Take one entry out of its corner (the entry itself stays); commits, audits;
-    returns the entry's title."""
+    """Take one entry out of its corner (the entry itself stays; no longer featured
+    once it is in no corner); commits, audits; returns the entry's title."""
     row = _curated(session, user, corner_entry_id)
     title = row.entry.title
     audit.record(session, "corner_changed", user, target=row.entry, detail="นำออกจากมุม KM")
+    elsewhere = session.scalar(select(func.count(CornerEntry.id)).where(
+        CornerEntry.entry_id == row.entry_id, CornerEntry.id != row.id))
+    if not elsewhere:
+        row.entry.featured = False
     session.delete(row)
     session.commit()
     return title
