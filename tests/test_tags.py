@@ -49,3 +49,31 @@ def test_merging_duplicate_tags_keeps_every_entrys_tags(app, client, auth, load,
     auth.login("admin")
     text = str(client.get("/api/audit").get_json())
     assert "ถามตอบ → ถาม-ตอบ" in text and "พรบ → พ.ร.บ." in text
+
+
+def test_the_km_team_creates_and_renames_knowledge_items_and_search_follows(client, auth, load, write_entry):
+    write_entry("sign", "ยื่นแบบภายในมีนาคม", title="คู่มือภาษีป้าย", department="กองคลัง")
+    load(write_entry.folder)
+    auth.login("contributor")
+    assert client.get("/items/new").status_code == 403
+    auth.logout()
+    auth.login("km_team")
+    units = {u["name"]: u["id"] for u in client.get("/api/units").get_json()}
+    resp = auth.post("/items/new", {"name": "การจัดเก็บภาษีป้าย", "kind": "explicit", "owner": str(units["กองคลัง"]),
+                                    "strategic_issue": "การพัฒนาระบบบริหารจัดการ", "description": "ขั้นตอนการจัดเก็บ"})
+    assert resp.status_code == 303
+    item_id = int(resp.headers["Location"].rstrip("/").rsplit("/", 1)[-1])
+    item = client.get(f"/api/items/{item_id}").get_json()
+    assert (item["name"], item["owner"], item["strategic_issue"]) == ("การจัดเก็บภาษีป้าย", "กองคลัง",
+                                                                      "การพัฒนาระบบบริหารจัดการ")
+    clash = auth.post("/items/new", {"name": "การจัดเก็บภาษีป้าย", "kind": "explicit", "owner": "0"})
+    assert clash.status_code == 400 and "มีองค์ความรู้ชื่อนี้อยู่แล้ว" in clash.get_data(as_text=True)
+    # tag the entry to it, then rename: search finds the entry by the item's new name
+    entry = client.get("/api/entries/sign").get_json()
+    auth.post("/entries/sign/edit", {"title": entry["title"], "type": entry["type"], "body": entry["body"],
+                                     "department": "0", "visibility": "public", "knowledge_items": str(item_id)})
+    assert search(client, "ป้ายโฆษณาริมทาง")["total"] == 0
+    auth.post(f"/items/{item_id}/edit", {"name": "ป้ายโฆษณาริมทาง", "kind": "tacit", "owner": "0"})
+    assert client.get(f"/api/items/{item_id}").get_json()["kind"] == "tacit"
+    assert [r["slug"] for r in search(client, "ป้ายโฆษณาริมทาง")["results"]] == ["sign"]
+    assert client.get("/items/99999/edit").status_code == 404

@@ -49,6 +49,7 @@ AUDIT_ACTIONS = {
     "tag_renamed": "เปลี่ยนชื่อแท็ก",
     "tag_merged": "รวมแท็ก",
     "corner_changed": "จัดมุม KM",
+    "item_saved": "บันทึกองค์ความรู้",
     "access_logs_purged": "ลบบันทึกการเข้าถึงเก่า",
     "report_submitted": "ส่งรายงานผลการอบรม",
     "report_approved": "อนุมัติรายงานผลการอบรม",

@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from indexer.normalize import fold_digits as thai_to_arabic_digits
 
 from ..accounts.forms import REQUIRED, MultiCheckboxField
-from .models import ENTRY_TYPES, VISIBILITIES
+from .models import ENTRY_TYPES, KNOWLEDGE_KINDS, VISIBILITIES
 
 
 class EntryForm(FlaskForm):
@@ -38,6 +38,14 @@ class EntryForm(FlaskForm):
 
 class UploadForm(FlaskForm):
     file = FileField("ไฟล์แนบ", validators=[FileRequired("กรุณาเลือกไฟล์")])
+
+
+class KnowledgeItemForm(FlaskForm):
+    name = StringField("ชื่อองค์ความรู้", validators=[DataRequired(REQUIRED), Length(max=300)])
+    kind = SelectField("ประเภทความรู้", choices=dict(KNOWLEDGE_KINDS))
+    owner = SelectField("หน่วยงานเจ้าภาพ", coerce=int, choices=[])
+    strategic_issue = TextAreaField("ประเด็นยุทธศาสตร์", validators=[Optional(), Length(max=2000)])
+    description = TextAreaField("คำอธิบาย", validators=[Optional(), Length(max=5000)])
 
 
 class TagRenameForm(FlaskForm):

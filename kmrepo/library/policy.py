@@ -152,6 +152,12 @@ def can_upload(user: Any | None, entry: Entry) -> bool:
     return can_edit_entry(user, entry)
 
 
+def can_keep_items(user: Any | None) -> bool:
+    """The KM team creates and edits knowledge items (the KM plan's list: KMP step 1,
+    identifying knowledge)."""
+    return has_role(user, "km_team")
+
+
 def can_curate_tags(user: Any | None) -> bool:
     """The KM team renames and merges tags (KMP step 3, organising knowledge)."""
     return has_role(user, "km_team")

@@ -28,6 +28,7 @@ from ..thai_dates import fiscal_year
 from . import access, policy, revisions, uploads
 from .models import (
     ENTRY_STATUSES,
+    KNOWLEDGE_KINDS,
     Attachment,
     Entry,
     KnowledgeItem,
@@ -177,6 +178,46 @@ def item_data(session: Session, user, item_id: int) -> dict:
         "description": item.description, "strategic_issue": item.strategic_issue,
         "entries": [summary_of(e) for e in rows],
     }
+
+
+def save_item(session: Session, user, item_id: int | None, *, name: str, kind: str, owner_id: int | None,
+              description: str = "", strategic_issue: str = "") -> int:
+    """Create (``item_id`` None) or edit a knowledge item; commits, audits
+    (item_saved) and, when the name changes, re-indexes its entries (search knows
+    items by name). Returns the item's id.
+
+    Refused unless :func:`~kmrepo.library.policy.can_keep_items`; NotFound for an
+    unknown item or unit; BadInput for an empty name, a name another item has, or a
+    kind not in :data:`KNOWLEDGE_KINDS`.
+    """
+    if not policy.can_keep_items(user):
+        raise Refused(f"{getattr(user, 'username', 'anonymous')} may not keep knowledge items")
+    name = " ".join((name or "").split())
+    if not name or len(name) > 300:
+        raise BadInput("a knowledge item needs a name of at most 300 characters",
+                       "กรุณาระบุชื่อองค์ความรู้ (ไม่เกิน ๓๐๐ ตัวอักษร)")
+    if kind not in KNOWLEDGE_KINDS:
+        raise BadInput(f"unknown kind {kind!r}", "ประเภทความรู้ไม่ถูกต้อง")
+    item = KnowledgeItem() if item_id is None else session.get(KnowledgeItem, item_id)
+    if item is None:
+        raise NotFound(f"no knowledge item {item_id}")
+    same = session.scalar(select(KnowledgeItem).where(KnowledgeItem.name == name))
+    if same is not None and same is not item:
+        raise BadInput(f"another knowledge item is named {name!r}", "มีองค์ความรู้ชื่อนี้อยู่แล้ว")
+    owner = session.get(Department, owner_id) if owner_id else None
+    if owner_id and owner is None:
+        raise NotFound(f"no unit {owner_id}", "ไม่พบหน่วยงานนี้")
+    renamed = item.id is not None and item.name != name
+    item.name, item.kind, item.owner = name, kind, owner
+    item.description, item.strategic_issue = (description or "").strip(), (strategic_issue or "").strip()
+    session.add(item)
+    if renamed:
+        for entry in item.entries:
+            flag_dirty(entry)
+    session.flush()
+    audit.record(session, "item_saved", user, detail=f"{item.id}: {name}")
+    session.commit()
+    return item.id
 
 
 def tags_data(session: Session, user) -> list[dict]:

@@ -30,7 +30,7 @@ from ..errors import BadInput, NotFound, Refused
 from ..privacy import address_hash
 from ..web import current_user, int_arg, is_api, page, require, template_names
 from . import access, index_sync, policy, revisions, search, service, uploads
-from .forms import EntryForm, PurgeForm, TagRenameForm, UploadForm
+from .forms import EntryForm, KnowledgeItemForm, PurgeForm, TagRenameForm, UploadForm
 from .models import ENTRY_STATUSES, ENTRY_TYPES, KNOWLEDGE_KINDS, VISIBILITIES, KnowledgeItem
 from .rendering import render_markdown
 
@@ -117,6 +117,34 @@ def entry(slug: str):
 def item_list():
     """Every knowledge item with its number of readable entries."""
     return service.items_data(db.session(), current_user())
+
+
+@bp.route("/items/new", methods=["GET", "POST"], endpoint="item_new")
+@bp.route("/items/<id:item_id>/edit", methods=["GET", "POST"])
+@require(policy.can_keep_items)
+def item_edit(item_id: int | None = None):
+    """Create or edit a knowledge item (KM team): :func:`service.save_item`."""
+    session = db.session()
+    item = session.get(KnowledgeItem, item_id) if item_id is not None else None
+    if item_id is not None and item is None:
+        raise NotFound(f"no knowledge item {item_id}")
+    form = KnowledgeItemForm(obj=item if request.method == "GET" else None)
+    form.owner.choices = {0: "— ไม่ระบุ —"} | {
+        d.id: d.name for d in session.scalars(select(Department).order_by(Department.name))}
+    if request.method == "GET" and item is not None:
+        form.owner.data = item.owner_id or 0
+    if form.validate_on_submit():
+        try:
+            saved = service.save_item(session, current_user(), item_id, name=form.name.data, kind=form.kind.data,
+                                      owner_id=form.owner.data or None, description=form.description.data or "",
+                                      strategic_issue=form.strategic_issue.data or "")
+        except (BadInput, NotFound) as exc:
+            session.rollback()
+            form.name.errors = [*form.name.errors, exc.thai]
+        else:
+            flash("บันทึกองค์ความรู้แล้ว", "info")
+            return redirect(url_for("library.item", item_id=saved), code=303)
+    return render_template("library/item_form.html", form=form, item=item), 400 if form.errors else 200
 
 
 @page(bp, "/items/<id:item_id>", "/api/items/<id:item_id>", "library/item.html")
