@@ -24,6 +24,11 @@ def test_the_km_team_curates_corners_that_readers_see_in_order(app, client, auth
     auth.post("/entries/new", {"title": "ร่างยังไม่เผยแพร่", "type": "manual", "body": "ร่าง", "department": "0",
                                "visibility": "public"})
     draft = client.get("/api/workspace").get_json()["mine"][0]["slug"]
+    # a unit past any database id, or a note too long: a Thai message, nothing added
+    huge = auth.post("/corner/add", {"slug": "bp-waste", "unit": str(2**64)}, follow_redirects=True)
+    assert huge.status_code == 200 and "ไม่พบหน่วยงานนี้" in huge.get_data(as_text=True)
+    long_note = auth.post("/corner/add", {"slug": "bp-waste", "unit": "0", "note": "ก" * 501}, follow_redirects=True)
+    assert "คำแนะนำยาวได้ไม่เกิน ๕๐๐ ตัวอักษร" in long_note.get_data(as_text=True)
     refused = auth.post("/corner/add", {"slug": draft, "unit": "0"}, follow_redirects=True)
     assert "เฉพาะเอกสารที่เผยแพร่แล้ว" in refused.get_data(as_text=True)
     # the same entry again keeps its place and takes the new note

@@ -41,6 +41,10 @@ def test_merging_duplicate_tags_keeps_every_entrys_tags(app, client, auth, load,
     auth.post("/tags/rename", {"name": "ภาษี", "new_name": "เทศบัญญัติ"})
     assert [r["slug"] for r in search(client, "เทศบัญญัติ")["results"]] == ["qa-one"]
 
+    too_long = auth.post("/tags/rename", {"name": "พ.ร.บ.", "new_name": "ก" * 101}, follow_redirects=True)
+    assert "ชื่อแท็กยาวได้ไม่เกิน ๑๐๐ ตัวอักษร" in too_long.get_data(as_text=True) and _tags(client, "law") == ["พ.ร.บ."]
+    auth.post("/tags/rename", {"name": "พ.ร.บ.", "new_name": "พ.ร.บ.\x00ท้องถิ่น"})  # a NUL byte is a space
+    assert _tags(client, "law") == ["พ.ร.บ. ท้องถิ่น"]
     bad = auth.post("/tags/rename", {"name": "ไม่มีแท็กนี้", "new_name": "x"}, follow_redirects=True)
     assert "ไม่พบแท็กนี้" in bad.get_data(as_text=True)
     bad = auth.post("/tags/rename", {"name": "เทศบัญญัติ", "new_name": "ก, ข"}, follow_redirects=True)

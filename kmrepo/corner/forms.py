@@ -11,5 +11,6 @@ REQUIRED = "กรุณากรอกข้อมูลช่องนี้"
 
 class CornerAddForm(FlaskForm):
     slug = StringField("เอกสาร", validators=[DataRequired(REQUIRED), Length(max=200)])
-    unit = SelectField("มุม KM ของ", coerce=int, validate_choice=False, default=0)
-    note = StringField("คำแนะนำสั้น ๆ จากทีมงาน KM", validators=[Optional(), Length(max=500)])
+    unit = SelectField("มุม KM ของ", coerce=int, default=0)
+    note = StringField("คำแนะนำสั้น ๆ จากทีมงาน KM",
+                       validators=[Optional(), Length(max=500, message="คำแนะนำยาวได้ไม่เกิน ๕๐๐ ตัวอักษร")])

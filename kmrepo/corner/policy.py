@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import ColumnElement
+
 from ..accounts.policy import has_role
 from ..library import policy as library_policy
 from ..library.models import Entry
@@ -17,5 +19,11 @@ def can_curate(user: Any | None) -> bool:
 
 def may_show(entry: Entry) -> bool:
     """Only published knowledge goes into a corner (a draft or retired entry is not
-    knowledge the organisation stands behind)."""
+    knowledge the organisation stands behind); :func:`shown` is the same rule in SQL."""
     return entry.status == library_policy.PUBLISHED
+
+
+def shown() -> ColumnElement[bool]:
+    """:func:`may_show` as a condition on :class:`Entry` for queries: a corner shows an
+    entry only while it is published (a retired one drops out by itself)."""
+    return Entry.status == library_policy.PUBLISHED

@@ -24,18 +24,37 @@ from .models import CornerEntry
 MAX_NOTE = 500
 
 
-def _readable_rows(session: Session, user, department_id: int | None) -> list[CornerEntry]:
-    return list(session.scalars(
-        select(CornerEntry).join(Entry, Entry.id == CornerEntry.entry_id)
-        .where(CornerEntry.department_id.is_(None) if department_id is None
-               else CornerEntry.department_id == department_id)
-        .where(library_policy.readable_entries(user), Entry.status == library_policy.PUBLISHED)
-        .order_by(CornerEntry.position, CornerEntry.id)
-    ))
+def _of_corner(department_id: int | None):
+    """The SQL condition "in the corner of ``department_id``" (None: the organisation's)."""
+    if department_id is None:
+        return CornerEntry.department_id.is_(None)
+    return CornerEntry.department_id == department_id
+
+
+def _shown_rows(session: Session, user, department_id: int | None | bool = False) -> list[CornerEntry]:
+    """Corner rows whose entries are shown (:func:`policy.shown`) and ``user`` may read,
+    in corner order; of one corner, or of every corner when ``department_id`` is False."""
+    query = (select(CornerEntry).join(Entry, Entry.id == CornerEntry.entry_id)
+             .where(library_policy.readable_entries(user), policy.shown())
+             .order_by(CornerEntry.position, CornerEntry.id))
+    if department_id is not False:
+        query = query.where(_of_corner(department_id))
+    return list(session.scalars(query))
 
 
 def _row(c: CornerEntry) -> dict:
     return {"id": c.id, "slug": c.entry.slug, "title": c.entry.title, "note": c.note, "type": c.entry.type}
+
+
+def units(session: Session) -> list[dict]:
+    """Every unit, by name: ``[{"id", "name"}]`` (the corners a curator can fill)."""
+    return [{"id": u.id, "name": u.name} for u in session.scalars(select(Department).order_by(Department.name))]
+
+
+def corner_entries(session: Session, user, unit_id: int | None = None) -> list[dict]:
+    """One corner's entries ``user`` may read, in order (``unit_id`` None: the
+    organisation's, as the home page shows it): ``[{"id", "slug", "title", "note", "type"}]``."""
+    return [_row(c) for c in _shown_rows(session, user, unit_id)]
 
 
 def corners_data(session: Session, user) -> dict:
@@ -43,13 +62,21 @@ def corners_data(session: Session, user) -> dict:
     unit's name, "unit_id", "entries": [{"id", "slug", "title", "note", "type"}]}],
     "units": [{"id", "name"}]}``; the organisation's corner first (even if empty), then
     units by name. Entries ``user`` may not read are left out."""
-    corners = [{"unit": None, "unit_id": None, "entries": [_row(c) for c in _readable_rows(session, user, None)]}]
-    units = session.scalars(select(Department).order_by(Department.name)).all()
-    for unit in units:
-        rows = _readable_rows(session, user, unit.id)
-        if rows:
-            corners.append({"unit": unit.name, "unit_id": unit.id, "entries": [_row(c) for c in rows]})
-    return {"corners": corners, "units": [{"id": u.id, "name": u.name} for u in units]}
+    by_corner: dict[int | None, list[dict]] = {}
+    for c in _shown_rows(session, user):
+        by_corner.setdefault(c.department_id, []).append(_row(c))
+    all_units = units(session)
+    corners = [{"unit": None, "unit_id": None, "entries": by_corner.get(None, [])}]
+    corners += [{"unit": u["name"], "unit_id": u["id"], "entries": by_corner[u["id"]]}
+                for u in all_units if u["id"] in by_corner]
+    return {"corners": corners, "units": all_units}
+
+
+def _units_with_corner(session: Session) -> set[int]:
+    """The units whose corner shows at least one entry (whoever reads): the KPI's count."""
+    return set(session.scalars(
+        select(CornerEntry.department_id).join(Entry, Entry.id == CornerEntry.entry_id)
+        .where(policy.shown(), CornerEntry.department_id.is_not(None))))
 
 
 def _unit(session: Session, unit_id: int | None) -> Department | None:
@@ -78,7 +105,7 @@ def add(session: Session, user, slug: str, unit_id: int | None, note: str = "") 
     note = " ".join((note or "").split())
     if len(note) > MAX_NOTE:
         raise BadInput(f"note longer than {MAX_NOTE} characters", f"คำแนะนำยาวเกิน {MAX_NOTE} ตัวอักษร")
-    where = CornerEntry.department_id.is_(None) if unit is None else CornerEntry.department_id == unit.id
+    where = _of_corner(unit.id if unit else None)
     row = session.scalar(select(CornerEntry).where(where, CornerEntry.entry_id == entry.id))
     if row is None:
         last = session.scalar(select(func.max(CornerEntry.position)).where(where))
@@ -123,9 +150,7 @@ def move(session: Session, user, corner_entry_id: int, step: int) -> None:
     if step not in (-1, 1):
         raise BadInput("step must be -1 or 1", "ย้ายได้ขึ้นหรือลงทีละหนึ่งตำแหน่ง")
     row = _curated(session, user, corner_entry_id)
-    where = (CornerEntry.department_id.is_(None) if row.department_id is None
-             else CornerEntry.department_id == row.department_id)
-    rows = list(session.scalars(select(CornerEntry).where(where).order_by(CornerEntry.position, CornerEntry.id)))
+    rows = list(session.scalars(select(CornerEntry).where(_of_corner(row.department_id)).order_by(CornerEntry.position, CornerEntry.id)))
     i = rows.index(row)
     j = i + step
     if 0 <= j < len(rows):
@@ -150,7 +175,7 @@ def unit_data(session: Session, user, unit_id: int) -> dict:
     total = session.scalar(select(func.count(Entry.id)).where(readable, Entry.department_id == unit.id))
     return {
         "unit": {"id": unit.id, "name": unit.name},
-        "corner": [_row(c) for c in _readable_rows(session, user, unit.id)],
+        "corner": corner_entries(session, user, unit.id),
         "manuals": [summary_of(e) for e in manuals],
         "knowledge_items": [{"id": k.id, "name": k.name} for k in items],
         "entries": total,
@@ -163,11 +188,8 @@ def units_data(session: Session, user) -> list[dict]:
     readable = library_policy.readable_entries(user)
     counts = dict(session.execute(
         select(Entry.department_id, func.count()).where(readable).group_by(Entry.department_id)).all())
-    with_corner = set(session.scalars(
-        select(CornerEntry.department_id).join(Entry, Entry.id == CornerEntry.entry_id)
-        .where(Entry.status == library_policy.PUBLISHED, CornerEntry.department_id.is_not(None))))
-    return [{"id": u.id, "name": u.name, "entries": counts.get(u.id, 0), "corner": u.id in with_corner}
-            for u in session.scalars(select(Department).order_by(Department.name))]
+    with_corner = _units_with_corner(session)
+    return [{**u, "entries": counts.get(u["id"], 0), "corner": u["id"] in with_corner} for u in units(session)]
 
 
 def corner_kpi(session: Session) -> dict:
@@ -175,9 +197,7 @@ def corner_kpi(session: Session) -> dict:
     published entry, over all units. ``{"units", "with_corner", "share"}`` (share a
     percentage, one decimal; None when there are no units). Targets 80, 90, 100 %:
     samutsongkhram-pao plan."""
-    units = session.scalar(select(func.count(Department.id))) or 0
-    with_corner = session.scalar(
-        select(func.count(func.distinct(CornerEntry.department_id))).join(Entry, Entry.id == CornerEntry.entry_id)
-        .where(Entry.status == library_policy.PUBLISHED, CornerEntry.department_id.is_not(None))) or 0
-    return {"units": units, "with_corner": with_corner,
-            "share": round(100 * with_corner / units, 1) if units else None}
+    total = session.scalar(select(func.count(Department.id))) or 0
+    with_corner = len(_units_with_corner(session))
+    return {"units": total, "with_corner": with_corner,
+            "share": round(100 * with_corner / total, 1) if total else None}

@@ -17,19 +17,18 @@ template_names(bp, corner_policy=policy)
 
 @bp.app_context_processor
 def _home_corner() -> dict:
-    """``km_corner()`` for the home page: the organisation's corner as
-    :func:`service.corners_data` gives it (called only where a template asks)."""
-    return {"km_corner": lambda: service.corners_data(db.session(), current_user())["corners"][0]["entries"]}
+    """``km_corner()`` for the home page: the organisation's corner
+    (:func:`service.corner_entries`; queried only where a template asks)."""
+    return {"km_corner": lambda: service.corner_entries(db.session(), current_user())}
 
 
 def _add_form() -> CornerAddForm:
     form = CornerAddForm()
-    units = service.corners_data(db.session(), current_user())["units"]
-    form.unit.choices = [(0, "ทั้งองค์กร")] + [(u["id"], u["name"]) for u in units]
+    form.unit.choices = [(0, "ทั้งองค์กร")] + [(u["id"], u["name"]) for u in service.units(db.session())]
     return form
 
 
-@page(bp, "/corner", "/api/corner", "corner/corner.html", context=lambda: {"add_form": _add_form()})
+@page(bp, "/corner", "/api/corner", "corner/corner.html", context=lambda: {"add_form": _add_form() if policy.can_curate(current_user()) else None})
 def corners():
     """The organisation's KM corner and every unit's: ``{"corners": [{"unit", "entries":
     [{"slug", "title", "note"}]}]}``."""
@@ -50,7 +49,7 @@ def corner_add():
         except (BadInput, NotFound) as exc:
             flash(exc.thai, "error")
     else:
-        flash("กรุณาระบุเอกสาร", "error")
+        flash("ไม่พบหน่วยงานนี้" if form.unit.errors else next(iter(form.note.errors), "กรุณาระบุเอกสาร"), "error")
     if back and form.slug.data:
         return redirect(url_for("library.entry", slug=form.slug.data.strip()), code=303)
     return redirect(url_for("corner.corners"), code=303)

@@ -40,18 +40,23 @@ class UploadForm(FlaskForm):
     file = FileField("ไฟล์แนบ", validators=[FileRequired("กรุณาเลือกไฟล์")])
 
 
+TAG_TOO_LONG = "ชื่อแท็กยาวได้ไม่เกิน ๑๐๐ ตัวอักษร"
+
+
 class KnowledgeItemForm(FlaskForm):
-    name = StringField("ชื่อองค์ความรู้", validators=[DataRequired(REQUIRED), Length(max=300)])
+    name = StringField("ชื่อองค์ความรู้", validators=[DataRequired(REQUIRED),
+                                                     Length(max=300, message="ชื่อยาวได้ไม่เกิน ๓๐๐ ตัวอักษร")])
     kind = SelectField("ประเภทความรู้", choices=dict(KNOWLEDGE_KINDS))
     owner = SelectField("หน่วยงานเจ้าภาพ", coerce=int, choices=[])
-    strategic_issue = TextAreaField("ประเด็นยุทธศาสตร์", validators=[Optional(), Length(max=2000)])
-    description = TextAreaField("คำอธิบาย", validators=[Optional(), Length(max=5000)])
+    strategic_issue = TextAreaField("ประเด็นยุทธศาสตร์", validators=[
+        Optional(), Length(max=2000, message="ยาวได้ไม่เกิน ๒,๐๐๐ ตัวอักษร")])
+    description = TextAreaField("คำอธิบาย", validators=[Optional(), Length(max=5000, message="ยาวได้ไม่เกิน ๕,๐๐๐ ตัวอักษร")])
 
 
 class TagRenameForm(FlaskForm):
-    name = StringField("แท็ก", validators=[DataRequired(REQUIRED), Length(max=100)])
+    name = StringField("แท็ก", validators=[DataRequired(REQUIRED), Length(max=100, message=TAG_TOO_LONG)])
     new_name = StringField("เปลี่ยนเป็น (ถ้ามีแท็กชื่อนี้อยู่แล้ว จะรวมเป็นแท็กเดียว)",
-                           validators=[DataRequired(REQUIRED), Length(max=100)])
+                           validators=[DataRequired(REQUIRED), Length(max=100, message=TAG_TOO_LONG)])
 
 
 class PurgeForm(FlaskForm):

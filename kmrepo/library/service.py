@@ -10,7 +10,6 @@ and commit; the search index follows each commit (:mod:`kmrepo.library.index_syn
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
 from dataclasses import dataclass
@@ -230,11 +229,16 @@ def tags_data(session: Session, user) -> list[dict]:
     return [{"name": name, "entries": n} for name, n in rows]
 
 
+def _tag_named(session: Session, name: str) -> Tag | None:
+    """The tag called ``name``, or None (a name over 100 characters is no tag's)."""
+    return session.scalar(select(Tag).where(Tag.name == name)) if len(name or "") <= 100 else None
+
+
 def tag_data(session: Session, user, name: str) -> dict:
     """One tag and the entries ``user`` may read that carry it: ``{"name",
     "entries"}``; NotFound if the tag is unknown, or carried only by entries ``user``
     may not read (the answer must not tell that such entries exist)."""
-    tag = session.scalar(select(Tag).where(Tag.name == name)) if len(name) <= 100 else None
+    tag = _tag_named(session, name)
     rows = session.scalars(
         select(Entry).join(entry_tags).where(entry_tags.c.tag_id == tag.id).where(policy.readable_entries(user))
         .order_by(Entry.updated_at.desc())
@@ -261,7 +265,7 @@ def rename_tag(session: Session, user, name: str, new_name: str) -> dict:
         raise BadInput("the new name must be one tag of at most 100 characters",
                        "ชื่อใหม่ต้องเป็นแท็กเดียว ยาวไม่เกิน ๑๐๐ ตัวอักษร และไม่มีจุลภาค")
     target_name = tags[0]
-    source = session.scalar(select(Tag).where(Tag.name == name)) if len(name or "") <= 100 else None
+    source = _tag_named(session, name)
     if source is None:
         raise NotFound(f"no tag {name!r}", "ไม่พบแท็กนี้")
     target = session.scalar(select(Tag).where(Tag.name == target_name))
@@ -333,11 +337,15 @@ class EntryFields:
     note: str = ""
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def split_tags(text: str) -> list[str]:
-    """Tag names from "a, b, c" (commas, semicolons or new lines), trimmed, unique, in order."""
+    """Tag names from "a, b, c" (commas, semicolons or new lines), trimmed, unique, in
+    order; control characters (a NUL byte) count as spaces."""
     out: list[str] = []
     for part in re.split(r"[,;\n]", text or ""):
-        name = " ".join(part.split())[:100]
+        name = " ".join(_CONTROL.sub(" ", part).split())[:100]
         if name and name not in out:
             out.append(name)
     return out
@@ -463,7 +471,7 @@ def delete_draft(session: Session, user, slug: str, folder: str) -> str:
     session.delete(entry)
     session.commit()
     for name in stored:
-        _remove_file(folder, name)
+        uploads.discard(folder, name)
     return title
 
 
@@ -480,15 +488,8 @@ def remove_attachment(session: Session, user, slug: str, attachment_id: int, fol
     entry.attachments.remove(att)
     audit.record(session, "file_removed", user, target=entry, detail=name)
     session.commit()
-    _remove_file(folder, stored)
+    uploads.discard(folder, stored)
     return name
-
-
-def _remove_file(folder: str, stored: str) -> None:
-    try:
-        os.unlink(os.path.join(folder, stored))
-    except FileNotFoundError:
-        pass
 
 
 def attach_file(session: Session, entry: Entry, filename: str | None, data: bytes, user: User, folder: str,
@@ -517,6 +518,6 @@ def store_attachment(session: Session, entry: Entry, filename: str | None, data:
         session.commit()
     except Exception:
         session.rollback()
-        os.unlink(os.path.join(folder, stored))
+        uploads.discard(folder, stored)
         raise
     return att

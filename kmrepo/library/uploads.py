@@ -160,3 +160,12 @@ def store(folder: str, data: bytes) -> str:
         fh.write(data)
     os.replace(tmp, os.path.join(folder, stored))
     return stored
+
+
+def discard(folder: str, stored: str) -> None:
+    """Delete the stored file ``stored`` (a name :func:`store` gave) from ``folder``;
+    a file already gone is no error."""
+    try:
+        os.unlink(os.path.join(folder, stored))
+    except FileNotFoundError:
+        pass

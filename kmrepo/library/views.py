@@ -166,7 +166,7 @@ def tag_rename():
     """Rename a tag, or merge it into the tag of the new name (:func:`service.rename_tag`)."""
     form = TagRenameForm()
     if not form.validate_on_submit():
-        flash("กรุณาระบุแท็กและชื่อใหม่", "error")
+        flash(next(iter(form.new_name.errors or form.name.errors), "กรุณาระบุแท็กและชื่อใหม่"), "error")
         return redirect(url_for("library.tag_list"), code=303)
     try:
         done = service.rename_tag(db.session(), current_user(), form.name.data, form.new_name.data)
