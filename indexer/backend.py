@@ -29,7 +29,7 @@ from typing import Protocol
 
 from .query import ParsedQuery, QueryPart, can_relax, parse_query, split_compounds
 from .segment import ANALYSIS_VERSION
-from .snippets import highlight_terms, hit_html
+from .snippets import SNIPPET_CHARS, best_snippet, highlight_terms, hit_html
 from .synonyms import synonyms
 from .vocabulary import fingerprint
 
@@ -77,6 +77,12 @@ class IndexDocument:
     visibility: str = "public"
     featured: bool = False
     updated_at: datetime | None = None
+    attachments: Sequence[tuple[str, str]] = ()
+
+    def searched_body(self) -> str:
+        """What the index searches as the body: :func:`searched_body` of the body and
+        the attachments' text."""
+        return searched_body(self.body, self.attachments)
 
     def labels(self) -> list[str]:
         """What the index searches as labels: the tags, the knowledge items' names
@@ -84,6 +90,13 @@ class IndexDocument:
         "ปีงบ 68" or "2568" finds the entries of that year."""
         year = [f"ปีงบประมาณ {self.fiscal_year}"] if self.fiscal_year else []
         return [*self.tags, *self.knowledge_item_names, *year]
+
+
+def searched_body(body: str, attachments: Sequence[tuple[str, str]]) -> str:
+    """``body`` followed by the text of each attachment, each after a blank line: the
+    text a backend indexes as the body (and analyses again to delete a document)."""
+    texts = [text for _name, text in attachments if text]
+    return "\n\n".join([body or "", *texts]) if texts else (body or "")
 
 
 @dataclass(frozen=True)
@@ -106,13 +119,16 @@ class Hit:
     """One ranked result. ``title_html`` and ``snippet_html`` are HTML-escaped text
     with the matched words wrapped in ``<mark>``; safe to insert into a page. ``tier``
     is the tier of :data:`TIERS` that found it (``all`` for every result of an empty
-    query): where "every word" ends, a page can say so."""
+    query): where "every word" ends, a page can say so. ``found_in`` is the name of the
+    attached file the snippet comes from, when the words were found only there
+    (otherwise "")."""
 
     id: str
     score: float
     title_html: str
     snippet_html: str
     tier: str = "all"
+    found_in: str = ""
 
 
 @dataclass(frozen=True)
@@ -243,8 +259,9 @@ class IndexReader(Protocol):
     def facets(self, keys: Collection[Key]) -> dict[str, dict[str, int]]:
         """For each of :data:`FILTER_FIELDS`, value → how many of ``keys`` have it."""
 
-    def stored(self, keys: Sequence[Key]) -> dict[Key, tuple[str, str, str, str]]:
-        """``(id, title, summary, body)`` of each of ``keys``."""
+    def stored(self, keys: Sequence[Key]) -> dict[Key, tuple[str, str, str, str, list[tuple[str, str]]]]:
+        """``(id, title, summary, body, attachments)`` of each of ``keys``
+        (attachments as in :attr:`IndexDocument.attachments`)."""
 
 
 class TieredSearch(ABC):
@@ -284,13 +301,35 @@ class TieredSearch(ABC):
             terms, subs = highlight_terms(parsed)
             hits = []
             for key in page:
-                doc_id, title, summary, body = stored[key]
+                doc_id, title, summary, body, files = stored[key]
                 title_html, snippet_html = hit_html(title, body, summary, terms, subs)
+                found_in = ""
+                if terms and files and "<mark>" not in snippet_html:
+                    found_in, snippet_html = _attachment_snippet(files, terms, subs) or ("", snippet_html)
                 hits.append(Hit(id=doc_id, score=scores[key], title_html=title_html, snippet_html=snippet_html,
-                                tier=tiers.get(key, "all")))
+                                tier=tiers.get(key, "all"), found_in=found_in))
             facets = reader.facets(scores.keys())
         every_word = len(scores) - sum(1 for t in tiers.values() if t in ("some", "split"))
         return SearchResults(total=len(scores), hits=hits, facets=facets, relaxed=relaxed, every_word=every_word)
+
+
+def _attachment_snippet(files: Sequence[tuple[str, str]], terms: set[str], subs: set[str]
+                        ) -> tuple[str, str] | None:
+    """``(file name, snippet html)`` of the attached file whose best snippet marks the
+    most of the query (characters of its different marked words; the first of equals),
+    or None when none shows a match."""
+    best, best_key = None, (0, 0)
+    for name, text in files:
+        if text:
+            snip = best_snippet(text, terms, subs, SNIPPET_CHARS)
+            marked = _MARKED.findall(snip)
+            key = (sum(map(len, set(marked))), len(marked))
+            if key > best_key:
+                best, best_key = (name, snip), key
+    return best
+
+
+_MARKED = re.compile(r"<mark>(.*?)</mark>")
 
 
 def _tiers(reader: IndexReader, parsed: ParsedQuery, keep: set[Key] | None

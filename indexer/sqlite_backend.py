@@ -24,6 +24,7 @@ does the same work in C (figures in the README, "Benchmarks").
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import re
@@ -33,7 +34,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import islice
 
-from .backend import FILTER_FIELDS, IndexDocument, Progress, TieredSearch, index_version, stamp
+from .backend import FILTER_FIELDS, IndexDocument, Progress, TieredSearch, index_version, searched_body, stamp
 from .ngrams import is_thai
 from .normalize import normalize_text
 from .query import ParsedQuery, QueryPart
@@ -41,7 +42,7 @@ from .segment import document_words, readings, segmenter, words
 from .synonyms import inside_variants, open_ended, synonyms
 
 #: Bump when the schema or the analysis changes: an older index is then rebuilt.
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 #: FTS5 column weights of the word table, in column order (title, tags, summary, body).
 WORD_WEIGHTS = (4.0, 3.0, 2.0, 1.0)
 #: A part matched only inside longer words or through title trigrams scores this
@@ -69,7 +70,8 @@ CREATE TABLE docs (
     fiscal_year TEXT NOT NULL, visibility TEXT NOT NULL,
     featured INTEGER NOT NULL, updated TEXT NOT NULL,
     -- the long texts last, so reading the short fields above never touches them
-    title TEXT NOT NULL, labels TEXT NOT NULL, summary TEXT NOT NULL, body TEXT NOT NULL
+    title TEXT NOT NULL, labels TEXT NOT NULL, summary TEXT NOT NULL, body TEXT NOT NULL,
+    files TEXT NOT NULL  -- the attachments, JSON [[name, text], ...]
 );
 -- prefix: the words starting with 3 or 4 given letters ("การ", "ความ") come from an index
 -- of their own, for the open-ended word pairs of queries (synonyms.open_ended), for 13% more space
@@ -263,8 +265,8 @@ class _Reader:
         if not keys:
             return {}
         marks = ",".join("?" * len(keys))
-        return {r[0]: r[1:] for r in self.db.execute(
-            f"SELECT rowid, id, title, summary, body FROM docs WHERE rowid IN ({marks})", list(keys))}
+        return {r[0]: (*r[1:5], [tuple(f) for f in json.loads(r[5])]) for r in self.db.execute(
+            f"SELECT rowid, id, title, summary, body, files FROM docs WHERE rowid IN ({marks})", list(keys))}
 
 
 # -- analysis (runs in worker processes during a rebuild) --------------------------------
@@ -273,7 +275,7 @@ class _Reader:
 def analyze(doc: IndexDocument) -> tuple[str, ...]:
     """The text FTS5 indexes for ``doc``: :func:`analyze_fields` of its title, labels
     (tags and knowledge-item names), summary and body."""
-    return analyze_fields(doc.title, _labels(doc), doc.summary or "", doc.body or "")
+    return analyze_fields(doc.title, _labels(doc), doc.summary or "", doc.searched_body())
 
 
 def analyze_fields(title: str, labels: str, summary: str, body: str) -> tuple[str, ...]:
@@ -311,6 +313,10 @@ def _vocabulary(fields: Iterable[str]) -> set[str]:
     word is looked for inside (:func:`_inside_scores`). "plan" inside "actionplan" would
     find only the entries that have "plan" already, and slowly."""
     return {t for text in fields for t in _field_parts(text)[0].split()}
+
+
+def _files_json(attachments) -> str:
+    return json.dumps([[name, text] for name, text in attachments], ensure_ascii=False)
 
 
 def _labels(doc: IndexDocument) -> str:
@@ -402,10 +408,10 @@ def _insert(db: sqlite3.Connection, prepared: list[tuple[IndexDocument, tuple[st
     for doc, (t, tags, summary, body, g_title) in prepared:
         cur = db.execute(
             "INSERT INTO docs (id, title, labels, summary, body, type, department, items, fiscal_year, visibility, "
-            "featured, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "featured, updated, files) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (doc.id, doc.title, _labels(doc), doc.summary or "", doc.body or "", doc.type or "", doc.department or "",
              ",".join(doc.knowledge_items), str(doc.fiscal_year) if doc.fiscal_year else "", doc.visibility,
-             int(doc.featured), stamp(doc.updated_at)))
+             int(doc.featured), stamp(doc.updated_at), _files_json(doc.attachments)))
         rowid = cur.lastrowid
         db.execute("INSERT INTO words (rowid, title, tags, summary, body) VALUES (?, ?, ?, ?, ?)",
                    (rowid, t, tags, summary, body))
@@ -424,9 +430,10 @@ def _add_terms(db: sqlite3.Connection, terms: set[str]) -> None:
 def _delete_ids(db: sqlite3.Connection, ids: Sequence[str]) -> int:
     n = 0
     for doc_id in ids:
-        row = db.execute("SELECT rowid, title, labels, summary, body FROM docs WHERE id = ?", (doc_id,)).fetchone()
+        row = db.execute("SELECT rowid, title, labels, summary, body, files FROM docs WHERE id = ?",
+                         (doc_id,)).fetchone()
         if row:
-            t, tags, summary, body, g_title = analyze_fields(*row[1:])
+            t, tags, summary, body, g_title = analyze_fields(*row[1:4], searched_body(row[4], json.loads(row[5])))
             db.execute("INSERT INTO words (words, rowid, title, tags, summary, body) VALUES ('delete', ?, ?, ?, ?, ?)",
                        (row[0], t, tags, summary, body))
             db.execute("INSERT INTO grams (grams, rowid, title) VALUES ('delete', ?, ?)", (row[0], g_title))

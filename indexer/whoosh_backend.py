@@ -11,6 +11,7 @@ does not know, ranked below whole-word matches.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import threading
@@ -23,7 +24,7 @@ from typing import ClassVar
 from whoosh import index, query, sorting, writing
 from whoosh.analysis import Composable
 from whoosh.analysis import Token as WhooshToken
-from whoosh.fields import BOOLEAN, DATETIME, ID, KEYWORD, TEXT, Schema
+from whoosh.fields import BOOLEAN, DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.scoring import BM25F
 
 from .backend import FILTER_FIELDS, IndexDocument, Progress, TieredSearch, index_version, stamp
@@ -33,7 +34,7 @@ from .segment import Token, iter_tokens, readings, words
 from .synonyms import inside_variants, synonyms
 
 #: Bump when the schema or the analysis changes: an older index is then rebuilt.
-SCHEMA_VERSION = "7"
+SCHEMA_VERSION = "8"
 _VERSION_FILE = "kmrepo-schema-version"
 
 # Field weights for BM25F. Whole words in the title count most; trigram matches least.
@@ -85,7 +86,9 @@ def build_schema() -> Schema:
         title=TEXT(analyzer=words_an, stored=True, field_boost=WORD_FIELDS["title"]),
         tags=TEXT(analyzer=words_an, field_boost=WORD_FIELDS["tags"]),
         summary=TEXT(analyzer=words_an, stored=True, field_boost=WORD_FIELDS["summary"]),
-        body=TEXT(analyzer=words_an, stored=True, field_boost=WORD_FIELDS["body"]),
+        body=TEXT(analyzer=words_an, field_boost=WORD_FIELDS["body"]),
+        body_text=STORED(),
+        files=STORED(),
         title_ng=TEXT(analyzer=grams_an, field_boost=GRAM_FIELDS["title_ng"]),
         body_ng=TEXT(analyzer=grams_an, field_boost=GRAM_FIELDS["body_ng"]),
         type=ID(stored=True, sortable=True),
@@ -141,10 +144,14 @@ class WhooshBackend(TieredSearch):
         """This thread's searcher, moved on to the latest commit. Kept between searches:
         opening one reads the term files, about 75 ms at 10,000 entries."""
         current = getattr(self._local, "searcher", None)
+        if current is not None and not current.up_to_date():
+            # Not Searcher.refresh(): it reuses the readers of segments it thinks
+            # unchanged, and so misses deletions from them (an updated document showed
+            # twice, its old version first, after a search between two updates).
+            current.close()
+            current = None
         if current is None:
             current = self._ix.searcher(weighting=BM25F())
-        else:
-            current = current.refresh()  # the same searcher when nothing was committed
         self._local.searcher = current
         return current
 
@@ -274,7 +281,8 @@ class _Reader:
         out = {}
         for key in keys:
             f = self.searcher.stored_fields(key)
-            out[key] = (f["id"], f.get("title", ""), f.get("summary") or "", f.get("body") or "")
+            out[key] = (f["id"], f.get("title", ""), f.get("summary") or "", f.get("body_text") or "",
+                        [tuple(x) for x in json.loads(f.get("files") or "[]")])
         return out
 
 
@@ -304,9 +312,11 @@ def _fields(doc: IndexDocument) -> dict:
         "title": doc.title,
         "tags": tags,
         "summary": doc.summary or "",
-        "body": doc.body or "",
+        "body": doc.searched_body(),
+        "body_text": doc.body or "",
+        "files": json.dumps([list(a) for a in doc.attachments], ensure_ascii=False),
         "title_ng": doc.title + " " + tags,
-        "body_ng": doc.body or "",
+        "body_ng": doc.searched_body(),
         "type": doc.type or "",
         "department": doc.department or "",
         "knowledge_item": ",".join(doc.knowledge_items),

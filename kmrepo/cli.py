@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import sys
 import time
@@ -25,6 +26,7 @@ from .accounts import service as accounts
 from .accounts.models import User
 from .errors import DomainError
 from .library import access, index_sync, loader, search
+from .library import service as library_service
 from .library.models import Entry
 
 
@@ -53,7 +55,8 @@ def _load(paths) -> loader.LoadReport:
         bar_state["bar"].update(n)
 
     try:
-        report = loader.load_paths(db.session(), paths, progress=progress, on_files=on_files)
+        report = loader.load_paths(db.session(), paths, progress=progress, on_files=on_files,
+                                   upload_folder=os.path.join(current_app.instance_path, "uploads"))
     finally:
         if "bar" in bar_state:
             bar_state["bar"].__exit__(None, None, None)
@@ -95,6 +98,18 @@ def reindex_command():
     with click.progressbar(length=total, label="กำลังสร้างดัชนี (indexing)", file=sys.stderr, show_pos=True) as bar:
         n = index_sync.reindex(session, index_sync.backend_of(session), progress=bar.update)
     click.echo(f"indexed {n} entries in {time.perf_counter() - started:.1f} s")
+
+
+@cli.command("extract-text")
+@with_appcontext
+def extract_text_command():
+    """Read the text of attachments stored before kmrepo searched attached files."""
+    session = db.session()
+    folder = os.path.join(current_app.instance_path, "uploads")
+    with click.progressbar(length=library_service.pending_count(session), label="กำลังอ่านไฟล์แนบ (extracting)",
+                           file=sys.stderr, show_pos=True) as bar:
+        counts = library_service.extract_pending(session, folder, progress=bar.update)
+    click.echo(", ".join(f"{status}: {n}" for status, n in sorted(counts.items())) or "nothing to read")
 
 
 _TAG = re.compile(r"<[^>]+>")

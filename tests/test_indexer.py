@@ -132,6 +132,19 @@ def test_backend_update_and_delete(backend):
     assert backend.count() == 2
 
 
+def test_words_only_in_an_attachment_find_the_entry_and_name_the_file(backend):
+    doc = IndexDocument(id="memo", title="หนังสือเวียน", body="ดูรายละเอียดในไฟล์แนบ",
+                        attachments=[("รูปภาพ.png", ""), ("คำสั่งแต่งตั้ง.pdf", "แต่งตั้งคณะทำงานจัดการความรู้ ประจำปีงบประมาณ")])
+    backend.add([doc])
+    hit = next(h for h in backend.search(SearchRequest("คณะทำงาน")).hits if h.id == "memo")
+    assert hit.found_in == "คำสั่งแต่งตั้ง.pdf" and "<mark>คณะทำงาน</mark>" in hit.snippet_html
+    assert next(h for h in backend.search(SearchRequest("หนังสือเวียน")).hits if h.id == "memo").found_in == ""
+    backend.add([IndexDocument(id="memo", title="หนังสือเวียน", body="ดูรายละเอียดในไฟล์แนบ")])  # file removed
+    assert "memo" not in [h.id for h in backend.search(SearchRequest("คณะทำงาน")).hits]
+    backend.delete(["memo"])
+    assert backend.search(SearchRequest("หนังสือเวียน")).total == 0
+
+
 def test_backend_survives_any_query(backend):
     """Query syntax of the engines below is never passed through: each of these is
     plain text, answered with an ordinary result, and the index still works after."""

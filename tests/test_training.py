@@ -11,12 +11,12 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from kmrepo.accounts.models import User
+from kmrepo.accounts.models import Notification, User
 from kmrepo.accounts.service import create_user
 from kmrepo.cli import cli
 from kmrepo.db import session as db_session
 from kmrepo.thai_dates import THAI_TZ
-from kmrepo.training.models import Notification, Reminder
+from kmrepo.training.models import Reminder
 from kmrepo.training.service import due_date, parse_date
 
 from .helpers import PASSWORD, AuthActions, search

@@ -17,7 +17,7 @@ from flask_login import LoginManager, login_user, logout_user
 
 from .. import db
 from ..web import current_user, error_response, int_arg, is_api, page, require, template_names, unauthorized
-from . import audit, policy, service
+from . import audit, notifications, policy, service
 from .forms import LoginForm, PasswordForm, UserForm
 from .models import AUDIT_ACTIONS, ROLES, User
 
@@ -259,3 +259,27 @@ def audit_log():
     """``?action=&user=&page=``: a page of the audit log, newest first."""
     return service.audit_data(db.session(), request.args.get("action", ""), request.args.get("user", ""),
                               int_arg("page"))
+
+
+# -- notifications (the bell) -------------------------------------------------------------
+
+
+@bp.app_context_processor
+def _bell() -> dict:
+    """The number of unread notifications, for the bell in the header."""
+    user = current_user()
+    return {"unread_notifications": notifications.unread_count(db.session(), user) if user else 0}
+
+
+@page(bp, "/notifications", "/api/notifications", "accounts/notifications.html", check=policy.is_signed_in)
+def notifications_page():
+    """My notifications (the bell), newest first."""
+    return notifications.notifications_data(db.session(), current_user())
+
+
+@bp.post("/notifications/read")
+@require(policy.is_signed_in)
+def notifications_read():
+    """Mark all my notifications read."""
+    notifications.mark_read(db.session(), current_user())
+    return redirect(url_for("accounts.notifications_page"), code=303)

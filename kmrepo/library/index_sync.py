@@ -19,7 +19,7 @@ from indexer.backend import IndexDocument, SearchBackend, stamp
 from .. import clock
 from ..accounts.models import AuditEvent
 from . import policy
-from .models import Entry
+from .models import Attachment, Entry
 from .rendering import plain_text
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,11 @@ def remember_plain_text(entry: Entry, text: str) -> None:
     setattr(entry, _PLAIN, (entry.body, text))
 
 
+#: What :func:`to_document` reads of each entry, loaded with it.
+_LOADS = (selectinload(Entry.tags), selectinload(Entry.knowledge_items), selectinload(Entry.department),
+          selectinload(Entry.attachments).undefer(Attachment.text))
+
+
 def to_document(entry: Entry) -> IndexDocument:
     """The index document for ``entry`` (body rendered to plain text)."""
     known = getattr(entry, _PLAIN, None)
@@ -66,23 +71,45 @@ def to_document(entry: Entry) -> IndexDocument:
         visibility=entry.visibility,
         featured=entry.featured,
         updated_at=entry.updated_at,
+        attachments=[(a.filename, a.text) for a in entry.attachments if a.text_status == "ok"],
     )
+
+
+_CHANGED = "kmrepo.index_changed"
 
 
 @event.listens_for(Session, "after_flush")
 def _collect(session: Session, _ctx) -> None:
+    """Note what this flush changed: entries added or changed (and those whose attached
+    files were), slugs gone. Their documents are built after the flush
+    (:func:`_build`), where reading more rows is safe."""
     if _BACKEND not in session.info:
         return
     pending: dict[str, IndexDocument | None] = session.info.setdefault(_PENDING, {})
-    for obj in list(session.new) + list(session.dirty):
-        if isinstance(obj, Entry):
-            old = inspect(obj).attrs.slug.history.deleted
-            for slug in old or ():
+    changed: list[Entry] = session.info.setdefault(_CHANGED, [])
+    dirty = list(session.new) + list(session.dirty)
+    # An attached file added or removed changes what its entry is found by.
+    for obj in [*dirty, *session.deleted]:
+        if isinstance(obj, Attachment) and obj.entry is not None:
+            dirty.append(obj.entry)
+    for obj in dirty:
+        if isinstance(obj, Entry) and obj not in session.deleted and not any(obj is c for c in changed):
+            for slug in inspect(obj).attrs.slug.history.deleted or ():
                 pending[slug] = None
-            pending[obj.slug] = to_document(obj) if policy.is_searchable(obj) else None
+            changed.append(obj)
     for obj in session.deleted:
         if isinstance(obj, Entry):
             pending[obj.slug] = None
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _build(session: Session, _ctx) -> None:
+    changed = session.info.pop(_CHANGED, None)
+    if not changed:
+        return
+    pending = session.info.setdefault(_PENDING, {})
+    for entry in changed:
+        pending[entry.slug] = to_document(entry) if policy.is_searchable(entry) else None
 
 
 @event.listens_for(Session, "after_commit")
@@ -139,7 +166,7 @@ def repair(session: Session, backend: SearchBackend) -> tuple[int, int]:
         backend.delete(extra)
     if stale:
         rows = session.scalars(select(Entry).where(Entry.slug.in_(stale)).options(
-            selectinload(Entry.tags), selectinload(Entry.knowledge_items), selectinload(Entry.department)))
+            *_LOADS))
         backend.add([to_document(e) for e in rows])
     if stale or extra or index_problem(session):
         _record(session, "index_repaired", f"indexed again: {len(stale)}, removed: {len(extra)}")
@@ -149,6 +176,7 @@ def repair(session: Session, backend: SearchBackend) -> tuple[int, int]:
 @event.listens_for(Session, "after_rollback")
 def _discard(session: Session) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(_CHANGED, None)
 
 
 def ensure_current(session: Session, backend: SearchBackend) -> int | None:
@@ -176,7 +204,7 @@ def reindex(session: Session, backend: SearchBackend, progress=None) -> int:
     """
     rows = session.scalars(
         select(Entry).where(Entry.status == policy.PUBLISHED)
-        .options(selectinload(Entry.tags), selectinload(Entry.knowledge_items), selectinload(Entry.department))
+        .options(*_LOADS)
         .order_by(Entry.id)
         .execution_options(yield_per=500)
     )

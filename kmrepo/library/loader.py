@@ -1,4 +1,5 @@
-"""Loading entries from files: Markdown with YAML front matter, and plain text.
+"""Loading entries from files: Markdown with YAML front matter, plain text, and an
+office's existing documents (PDF, DOCX, XLSX).
 
 ``kmrepo load PATH...`` and the first start of the site use :func:`load_paths`. Files
 are parsed first (pure functions, no database), then upserted by slug: a file loaded
@@ -9,6 +10,13 @@ Front matter keys (all optional): ``title``, ``slug`` (default: file stem), ``ty
 (a key of :data:`kmrepo.library.models.ENTRY_TYPES`, default ``article``), ``tags``,
 ``knowledge_items``, ``department``, ``fiscal_year`` (Buddhist Era, Thai or Arabic
 digits), ``visibility`` (public | internal, default public), ``summary``, ``featured``.
+
+A PDF, DOCX or XLSX file becomes an entry whose body is the document's text (DOCX
+headings and tables, XLSX sheets as tables; :mod:`kmrepo.library.extract`) and to which
+the file itself is attached, to download as it was. Its title is the document's title
+(metadata), else its first heading, else the file name; its type is guessed from the title
+(คู่มือ → manual, แผนการจัดการความรู้ → KM plan, ระเบียบ/ประกาศ/คำสั่ง → regulation,
+else article). A document with no text (a scan) is still loaded, its file attached.
 
 A ``knowledge-items.yaml`` file in a loaded folder (or named directly) describes
 knowledge items: a list of mappings with ``name``, ``owner``, ``kind``
@@ -36,15 +44,19 @@ from indexer.normalize import fold_digits
 from .. import clock
 from ..accounts.models import Department
 from ..base import named
-from . import index_sync, policy, revisions
-from .models import ENTRY_TYPES, KNOWLEDGE_KINDS, VISIBILITIES, Entry, KnowledgeItem, Tag
+from . import extract, index_sync, policy, revisions, uploads
+from .models import ENTRY_TYPES, KNOWLEDGE_KINDS, VISIBILITIES, Attachment, Entry, KnowledgeItem, Tag
 from .rendering import markup_problem, plain_text
 
 #: Part of every file's hash: bump when parsing changes, so the next load re-applies it.
 LOADER_VERSION = "1"
-ENTRY_SUFFIXES = (".md", ".markdown", ".txt")
+#: Documents an office already has: loaded as entries with the file attached.
+DOCUMENT_SUFFIXES = (".pdf", ".docx", ".xlsx")
+ENTRY_SUFFIXES = (".md", ".markdown", ".txt", *DOCUMENT_SUFFIXES)
 KNOWLEDGE_ITEMS_FILE = "knowledge-items.yaml"
 MAX_FILE_BYTES = 5 * 1024 * 1024
+#: Documents (:data:`DOCUMENT_SUFFIXES`) may be larger: the size an upload may have.
+MAX_DOCUMENT_BYTES = uploads.DEFAULT_MAX_BYTES
 
 
 #: The front-matter keys the library reads (:func:`parse_markdown`); others are kept in
@@ -79,6 +91,9 @@ class ParsedEntry:
     #: Front-matter keys the library does not use itself (another area's: a training
     #: report's ``trainee``, ``returned_on`` …), as written.
     extra: tuple[tuple[str, object], ...] = ()
+    #: A document (PDF, DOCX, XLSX) the entry was made from: ``(file name, bytes, checked
+    #: content type)``, attached to the entry.
+    document: tuple[str, bytes, str] | None = None
 
 
 @dataclass
@@ -120,7 +135,7 @@ def find_files(paths: Iterable[str]) -> tuple[list[str], list[str], list[tuple[s
             elif path.lower().endswith(ENTRY_SUFFIXES):
                 entries.append(path)
             else:
-                errors.append((path, "not a Markdown (.md) or text (.txt) file"))
+                errors.append((path, "not a Markdown (.md), text (.txt), PDF, Word (.docx) or Excel (.xlsx) file"))
         else:
             errors.append((path, "no such file or folder"))
     return entries, items, errors
@@ -150,9 +165,12 @@ def read_text(path: str) -> tuple[str, str]:
 
 
 def parse_file(path: str) -> ParsedEntry:
-    """Parse one entry file (.md/.markdown with front matter, or .txt). Raises :class:`LoadError`."""
-    text, digest = read_text(path)
+    """Parse one entry file (.md/.markdown with front matter, .txt, or a document:
+    :func:`parse_document`). Raises :class:`LoadError`."""
     stem = os.path.splitext(os.path.basename(path))[0]
+    if path.lower().endswith(DOCUMENT_SUFFIXES):
+        return parse_document(path, stem)
+    text, digest = read_text(path)
     if path.lower().endswith(".txt"):
         return parse_plain_text(text, stem, path, digest)
     return parse_markdown(text, stem, path, digest)
@@ -187,6 +205,47 @@ def parse_markdown(text: str, stem: str, path: str = "", digest: str = "") -> Pa
         featured=bool(meta.get("featured", False)),
         source_path=path,
         source_hash=digest,
+    )
+
+
+#: Words in a document's title that say its type (:func:`parse_document`), in order.
+_TYPE_WORDS = (("คู่มือ", "manual"), ("แผนการจัดการความรู้", "km_plan"), ("ระเบียบ", "regulation"),
+               ("ประกาศ", "regulation"), ("คำสั่ง", "regulation"), ("หนังสือสั่งการ", "regulation"))
+
+
+def parse_document(path: str, stem: str) -> ParsedEntry:
+    """Parse a PDF, DOCX or XLSX file into an entry with the file attached (see the
+    module docstring). The file is checked as an upload is (type from its bytes, no
+    macros, no zip bomb: :func:`kmrepo.library.uploads.check`). Raises :class:`LoadError`."""
+    name = os.path.basename(path)
+    try:
+        size = os.path.getsize(path)
+        if size > MAX_DOCUMENT_BYTES:
+            raise LoadError(f"file is too large ({size // 1024} KiB; the limit is {MAX_DOCUMENT_BYTES // 1024} KiB)")
+        with open(path, "rb") as fh:
+            data = fh.read()
+        checked = uploads.check(name, data, MAX_DOCUMENT_BYTES)
+    except OSError as exc:
+        raise LoadError(f"cannot read file: {exc.strerror or exc}") from exc
+    except uploads.UploadRefused as exc:
+        raise LoadError(str(exc)) from exc
+    found = extract.extract(checked.content_type, data)
+    title = found.title or stem
+    note = f"เอกสารต้นฉบับ: {_escape(checked.filename)} (ไฟล์แนบ)"
+    body = (found.markdown or "") + "\n\n" if found.status == "ok" else ""
+    if found.status != "ok":
+        body += f"{extract.STATUSES[found.status]}\n\n"
+    years = list(_FY_IN_TEXT.finditer(found.text[:20_000]))
+    m = next((y for y in years if y.group(1)), years[0] if years else None)
+    return ParsedEntry(
+        slug=_slug(stem),
+        title=title[:500],
+        type=next((t for word, t in _TYPE_WORDS if word in title), "article"),
+        body=body + note + "\n",
+        fiscal_year=int(fold_digits(m.group(2))) if m else None,
+        source_path=path,
+        source_hash=hashlib.sha256(LOADER_VERSION.encode() + data).hexdigest(),
+        document=(checked.filename, data, checked.content_type),
     )
 
 
@@ -353,11 +412,14 @@ def load_paths(
     paths: Iterable[str],
     progress: Callable[[int], None] | None = None,
     on_files: Callable[[int], None] | None = None,
+    upload_folder: str | None = None,
 ) -> LoadReport:
     """Load every entry file and knowledge-item file under ``paths``; commit once.
 
     ``on_files`` is told how many entry files were found, ``progress`` is called with
-    1 after each. Returns a :class:`LoadReport`; never raises for a bad file.
+    1 after each. Documents (PDF, DOCX, XLSX) are attached to their entries, stored in
+    ``upload_folder`` (when None, only their text is loaded). Returns a
+    :class:`LoadReport`; never raises for a bad file.
     """
     report = LoadReport()
     entry_files, item_files, report.errors = find_files(paths)
@@ -370,7 +432,8 @@ def load_paths(
     if on_files:
         on_files(len(entry_files))
     seen: dict[str, str] = {}
-    with session.no_autoflush:  # one flush at the commit, not one per looked-up tag
+    files = _Files(upload_folder)
+    with files, session.no_autoflush:  # one flush at the commit, not one per looked-up tag
         for batch in _batches(_parsed(entry_files), 200):
             slugs = [p.slug for _path, p in batch if not isinstance(p, LoadError)]
             existing = {e.slug: e for e in session.scalars(select(Entry).where(Entry.slug.in_(slugs)))}
@@ -381,24 +444,66 @@ def load_paths(
                     if parsed.slug in seen:
                         raise LoadError(f"slug {parsed.slug!r} is already used by {seen[parsed.slug]}")
                     seen[parsed.slug] = path
-                    outcome = _upsert(session, lookup, parsed, existing.get(parsed.slug))
+                    outcome = _upsert(session, lookup, parsed, existing.get(parsed.slug), files)
                     getattr(report, outcome).append(parsed.slug)
-                    report.parsed.append(replace(parsed, plain=None))
+                    report.parsed.append(replace(parsed, plain=None, document=None))
                 except LoadError as exc:
                     report.errors.append((path, str(exc)))
                 if progress:
                     progress(1)
-    session.commit()
+        session.commit()
     return report
 
 
-def _batches(items: Iterable, size: int) -> Iterator[list]:
+class _Files:
+    """The documents a load attaches: written to ``folder`` as they come, the files they
+    replace deleted once the load commits; on failure the new files are deleted instead."""
+
+    def __init__(self, folder: str | None):
+        self.folder = folder
+        self.written: list[str] = []
+        self.replaced: list[str] = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        for name in (self.written if exc_type else self.replaced):
+            uploads.discard(self.folder, name)
+
+    def attach(self, entry: Entry, document: tuple[str, bytes, str]) -> None:
+        """Attach ``document`` (name, bytes, type) to ``entry`` in place of the file of
+        that name an earlier load attached."""
+        if self.folder is None:
+            return
+        name, data, content_type = document
+        for old in [a for a in entry.attachments if a.filename == name and a.uploaded_by_id is None]:
+            entry.attachments.remove(old)
+            self.replaced.append(old.stored_name)
+        stored = uploads.store(self.folder, data)
+        self.written.append(stored)
+        entry.attachments.append(Attachment(
+            stored_name=stored, filename=name, content_type=content_type, size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(), created_at=clock.now(), text="", text_status="in_body"))
+
+
+#: A batch of parsed files is written when it has this many files or this many bytes of
+#: documents to attach, whichever comes first.
+BATCH_FILES = 200
+BATCH_BYTES = 64 * 1024 * 1024
+
+
+def _batches(items: Iterable, size: int = BATCH_FILES) -> Iterator[list]:
     batch: list = []
+    held = 0
     for item in items:
         batch.append(item)
-        if len(batch) == size:
+        parsed = item[1]
+        if isinstance(parsed, ParsedEntry) and parsed.document is not None:
+            held += len(parsed.document[1])
+        if len(batch) == size or held >= BATCH_BYTES:
             yield batch
-            batch = []
+            batch, held = [], 0
     if batch:
         yield batch
 
@@ -463,7 +568,7 @@ def _load_knowledge_items(path: str, lookup: _Lookup) -> int:
     return len(data)
 
 
-def _upsert(session: Session, lookup: _Lookup, p: ParsedEntry, entry: Entry | None) -> str:
+def _upsert(session: Session, lookup: _Lookup, p: ParsedEntry, entry: Entry | None, files: _Files) -> str:
     """Create or update the entry of ``p`` (``entry``: the one stored under its slug, if
     any); "created", "updated" or "unchanged" (same file hash)."""
     if entry is not None and entry.source_hash == p.source_hash:
@@ -490,6 +595,8 @@ def _upsert(session: Session, lookup: _Lookup, p: ParsedEntry, entry: Entry | No
     entry.source_path = os.path.abspath(p.source_path) if p.source_path else ""
     entry.source_hash = p.source_hash
     entry.updated_at = clock.now()
+    if p.document is not None:
+        files.attach(entry, p.document)
     name = os.path.basename(p.source_path) if p.source_path else "ไฟล์"
     revisions.record(session, entry, None, f"นำเข้าจากไฟล์ {name}", before)
     return outcome

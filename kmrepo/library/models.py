@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -83,6 +84,9 @@ class KnowledgeItem(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     strategic_issue: Mapped[str] = mapped_column(Text, default="")
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    #: A retired item is kept (its entries stay tagged) but offered for no new entry
+    #: and listed apart (docs/users/km-team.md).
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
 
     owner: Mapped[Department | None] = relationship()
     entries: Mapped[list[Entry]] = relationship(secondary=entry_knowledge_items, back_populates="knowledge_items")
@@ -174,7 +178,9 @@ class AccessLog(Base):
 class Attachment(Base):
     """A file attached to an entry. The bytes live in ``<instance>/uploads/<stored_name>``
     (a random name, outside the web root); ``filename`` is the checked name the user
-    gave, ``content_type`` the type found from the content, ``size`` in bytes."""
+    gave, ``content_type`` the type found from the content, ``size`` in bytes.
+    ``text`` is the file's text, searched with its entry, and ``text_status`` a key of
+    :data:`kmrepo.library.extract.STATUSES` (why there is none, when there is none)."""
 
     __tablename__ = "attachments"
 
@@ -187,6 +193,8 @@ class Attachment(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+    text: Mapped[str] = mapped_column(Text, default="", deferred=True)
+    text_status: Mapped[str] = mapped_column(String(20), default="pending")
 
     entry: Mapped[Entry] = relationship(back_populates="attachments")
     uploaded_by: Mapped[User | None] = relationship()
@@ -213,3 +221,29 @@ class Revision(Base):
 
     entry: Mapped[Entry] = relationship()
     author: Mapped[User | None] = relationship()
+
+
+class UsefulMark(Base):
+    """A signed-in reader found an entry useful (one mark per reader and entry): the
+    evidence of the indicator "usable knowledge" (docs/domain.md, "Indicators")."""
+
+    __tablename__ = "useful_marks"
+
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    marked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now, index=True)
+
+
+class Comment(Base):
+    """A signed-in reader's comment on an entry (``body``: plain text, at most 2,000
+    characters); the author and the KM team are told in the site."""
+
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+
+    user: Mapped[User | None] = relationship()

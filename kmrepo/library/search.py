@@ -47,7 +47,8 @@ def search_data(session: Session, user, args: Mapping[str, str], page_size: int 
     typed), ``corrected_query``, ``suggestion``, ``total``, ``page``, ``pages``, ``limit``,
     ``relaxed``, ``every_word_total`` (how many of ``total`` have every word), ``filters``, ``facets`` (per filter field, a list of ``value``,
     ``label``, ``count``, most frequent first) and ``results`` (``slug``, ``title``, ``type``,
-    ``score``, ``snippet``, ``title_html``, ``every_word`` (False for a result with only
+    ``score``, ``snippet``, ``title_html``, ``found_in`` (the name of the attached file
+    the snippet comes from, or ""), ``every_word`` (False for a result with only
     some of the words) and the fields of
     :func:`kmrepo.library.service.summary_of`), in rank order. Only entries ``user`` may read are searched.
 
@@ -97,7 +98,8 @@ def search_data(session: Session, user, args: Mapping[str, str], page_size: int 
         if e is None:  # index ahead of or behind the database: skip, reindex repairs
             continue
         results.append({**summary_of(e), "score": round(h.score, 4), "snippet": h.snippet_html,
-                        "title_html": h.title_html, "every_word": h.tier in ("all", "inside")})
+                        "title_html": h.title_html, "every_word": h.tier in ("all", "inside"),
+                        "found_in": h.found_in})
     item_names = {str(i): n for i, n in session.execute(select(KnowledgeItem.id, KnowledgeItem.name)).all()}
     labels = {"type": ENTRY_TYPES, "knowledge_item": item_names}
     facets = {

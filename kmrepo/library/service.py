@@ -10,6 +10,7 @@ and commit; the search index follows each commit (:mod:`kmrepo.library.index_syn
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from ..accounts.models import Department, User
 from ..base import named
 from ..errors import BadInput, NotFound, Refused
 from ..thai_dates import fiscal_year
-from . import access, policy, revisions, uploads
+from . import access, extract, policy, revisions, uploads
 from .models import (
     ENTRY_STATUSES,
     KNOWLEDGE_KINDS,
@@ -78,7 +79,8 @@ def open_entry(session: Session, user, slug: str, channel: str, visitor: str = "
     :func:`summary_of` fields plus ``status``, ``author``, ``body`` (Markdown), ``html``
     (safe rendered body), ``tags``, ``knowledge_items`` (``id``, ``name``),
     ``visibility``, ``created_at``, ``attachments`` (``id``, ``filename``,
-    ``content_type``, ``size`` in bytes), ``accesses`` (``total`` and
+    ``content_type``, ``size`` in bytes, ``searchable``: whether its text is searched,
+    ``text_note``: what a reader is told about it, in Thai), ``accesses`` (``total`` and
     ``this_fiscal_year``) and what ``user`` may do: ``can_edit``, ``can_upload``,
     ``actions`` (lifecycle actions, :data:`kmrepo.library.policy.LIFECYCLE`)."""
     entry = entry_for(session, user, slug)
@@ -90,7 +92,8 @@ def open_entry(session: Session, user, slug: str, channel: str, visitor: str = "
         "department_id": entry.department_id,
         "author": entry.author.display_name if entry.author else "",
         "attachments": [
-            {"id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size}
+            {"id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size,
+             "searchable": a.text_status in ("ok", "in_body"), "text_note": extract.STATUSES.get(a.text_status, "")}
             for a in entry.attachments
         ],
         "can_edit": policy.can_edit_entry(user, entry),
@@ -486,10 +489,39 @@ def remove_attachment(session: Session, user, slug: str, attachment_id: int, fol
         raise NotFound(f"{slug} has no attachment {attachment_id}")
     name, stored = att.filename, att.stored_name
     entry.attachments.remove(att)
+    entry.updated_at = clock.now()
     audit.record(session, "file_removed", user, target=entry, detail=name)
     session.commit()
     uploads.discard(folder, stored)
     return name
+
+
+def extract_pending(session: Session, folder: str, progress=None) -> dict[str, int]:
+    """Read the text of every attachment stored before text was read (status
+    ``pending``), so search finds it; commits each file. ``progress`` is called with 1
+    per file. Returns the count per status (a file gone from ``folder``: ``failed``)."""
+    counts: dict[str, int] = {}
+    ids = session.scalars(select(Attachment.id).where(Attachment.text_status == "pending")
+                          .order_by(Attachment.id)).all()
+    for att_id in ids:
+        att = session.get(Attachment, att_id)
+        try:
+            with open(os.path.join(folder, att.stored_name), "rb") as fh:
+                found = extract.extract(att.content_type, fh.read())
+        except OSError:
+            found = extract.Extracted("", "failed")
+        att.text, att.text_status = found.text, found.status
+        att.entry.updated_at = clock.now()
+        session.commit()
+        counts[found.status] = counts.get(found.status, 0) + 1
+        if progress:
+            progress(1)
+    return counts
+
+
+def pending_count(session: Session) -> int:
+    """How many attachments wait for :func:`extract_pending`."""
+    return session.scalar(select(func.count(Attachment.id)).where(Attachment.text_status == "pending")) or 0
 
 
 def attach_file(session: Session, entry: Entry, filename: str | None, data: bytes, user: User, folder: str,
@@ -507,12 +539,14 @@ def store_attachment(session: Session, entry: Entry, filename: str | None, data:
     """:func:`attach_file` without its permission check, for an area that decided who
     may attach (a trainee to its own report: :mod:`kmrepo.training.service`)."""
     checked = uploads.check(filename, data, max_bytes)
+    found = extract.extract(checked.content_type, data)
     stored = uploads.store(folder, data)
     try:
         att = Attachment(entry=entry, stored_name=stored, filename=checked.filename,
                          content_type=checked.content_type, size=checked.size, sha256=checked.sha256,
-                         uploaded_by_id=user.id)
+                         uploaded_by_id=user.id, text=found.text, text_status=found.status)
         session.add(att)
+        entry.updated_at = clock.now()  # what it is found by changed: the index's stamp follows
         session.flush()
         audit.record(session, "file_uploaded", user, target=entry, detail=checked.filename)
         session.commit()

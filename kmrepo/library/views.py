@@ -29,7 +29,7 @@ from ..accounts.policy import can_manage_users, can_purge_logs
 from ..errors import BadInput, NotFound, Refused
 from ..privacy import address_hash
 from ..web import current_user, int_arg, is_api, page, require, template_names
-from . import access, index_sync, policy, revisions, search, service, uploads
+from . import access, extract, index_sync, policy, revisions, search, service, uploads
 from .forms import EntryForm, KnowledgeItemForm, PurgeForm, TagRenameForm, UploadForm
 from .models import ENTRY_STATUSES, ENTRY_TYPES, KNOWLEDGE_KINDS, VISIBILITIES, KnowledgeItem
 from .rendering import render_markdown
@@ -365,12 +365,13 @@ def entry_upload(slug: str):
     upload = form.file.data
     limit = current_app.config["UPLOAD_MAX_BYTES"]
     try:
-        service.attach_file(db.session(), entry, upload.filename, upload.read(limit + 1), user, _upload_folder(),
-                            limit)
+        att = service.attach_file(db.session(), entry, upload.filename, upload.read(limit + 1), user,
+                                  _upload_folder(), limit)
     except uploads.UploadRefused as err:
         flash(f"ไม่รับไฟล์: {err.thai}", "error")
         return render_template("library/entry.html", data=_open(entry.slug), upload_form=UploadForm()), 400
-    flash(f"แนบไฟล์ {upload.filename} แล้ว", "info")
+    note = "" if att.text_status == "unsupported" else f" ({extract.STATUSES[att.text_status]})"
+    flash(f"แนบไฟล์ {att.filename} แล้ว{note}", "info")
     return redirect(url_for("library.entry", slug=entry.slug))
 
 

@@ -208,16 +208,3 @@ class Reminder(Base):
     kind: Mapped[str] = mapped_column(String(10))
     sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     emailed: Mapped[bool] = mapped_column(Boolean, default=False)
-
-
-class Notification(Base):
-    """A message in the site for ``user`` (the bell): ``text`` and the ``url`` it opens."""
-
-    __tablename__ = "notifications"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    text: Mapped[str] = mapped_column(String(500))
-    url: Mapped[str] = mapped_column(String(500), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
-    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

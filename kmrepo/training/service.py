@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 import holidays
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from indexer.normalize import fold_digits
@@ -24,6 +24,7 @@ from indexer.normalize import fold_digits
 from .. import clock
 from ..accounts import audit
 from ..accounts.models import Department, User
+from ..accounts.notifications import notify
 from ..base import named
 from ..errors import BadInput, NotFound, Refused
 from ..library import policy as library_policy
@@ -38,7 +39,6 @@ from .models import (
     ApprovalStep,
     ChainStep,
     Delegation,
-    Notification,
     OfficeHoliday,
     Reminder,
     TrainingRecord,
@@ -745,32 +745,6 @@ def add_office_holiday(session: Session, user, day: date | None, name: str) -> N
 
 
 # -- notifications and reminders -------------------------------------------------------------
-
-
-def notify(session: Session, user_id: int, text: str, url: str = "") -> None:
-    """A message in the site for one account (the bell); not committed."""
-    session.add(Notification(user_id=user_id, text=text[:500], url=url[:500], created_at=clock.now()))
-
-
-def notifications_data(session: Session, user) -> dict:
-    """``{"unread", "notifications": [{"id", "text", "url", "created_at", "read"}]}``, newest first (50)."""
-    rows = session.scalars(select(Notification).where(Notification.user_id == user.id)
-                           .order_by(Notification.id.desc()).limit(50)).all()
-    return {"unread": unread_count(session, user),
-            "notifications": [{"id": n.id, "text": n.text, "url": n.url, "created_at": n.created_at.isoformat(),
-                               "read": n.read_at is not None} for n in rows]}
-
-
-def unread_count(session: Session, user) -> int:
-    return session.scalar(select(func.count(Notification.id)).where(Notification.user_id == user.id,
-                                                                    Notification.read_at.is_(None))) or 0
-
-
-def mark_read(session: Session, user) -> None:
-    for n in session.scalars(select(Notification).where(Notification.user_id == user.id,
-                                                        Notification.read_at.is_(None))):
-        n.read_at = clock.now()
-    session.commit()
 
 
 def reminder_kind(days_left: int) -> str | None:

@@ -47,13 +47,6 @@ def record_url(record) -> str:
     return url_for("training.record", record_id=record.id)
 
 
-@bp.app_context_processor
-def _bell() -> dict:
-    """The number of unread notifications, for the bell in the header."""
-    user = current_user()
-    return {"unread_notifications": service.unread_count(db.session(), user) if user else 0}
-
-
 # -- my training ------------------------------------------------------------------------------
 
 
@@ -337,16 +330,3 @@ def office_holidays_add():
     else:
         flash(" ".join(e for errs in form.errors.values() for e in errs), "error")
     return redirect(url_for("training.office_holidays"), code=303)
-
-
-@page(bp, "/notifications", "/api/notifications", "training/notifications.html", check=is_signed_in)
-def notifications():
-    """My notifications (the bell), newest first."""
-    return service.notifications_data(db.session(), current_user())
-
-
-@bp.post("/notifications/read")
-@require(is_signed_in)
-def notifications_read():
-    service.mark_read(db.session(), current_user())
-    return redirect(url_for("training.notifications"), code=303)
