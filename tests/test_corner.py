@@ -3,6 +3,8 @@ and each unit's page; the share of units with a corner for the KPI."""
 
 from __future__ import annotations
 
+from .helpers import search
+
 
 def test_the_km_team_curates_corners_that_readers_see_in_order(app, client, auth, load, write_entry):
     write_entry("bp-waste", "คัดแยกขยะ", title="ธนาคารขยะชุมชน", department="กองสาธารณสุข")
@@ -96,3 +98,24 @@ def test_share_of_units_with_a_corner(app, client, auth, load, write_entry):
     assert client.get("/api/kpi/corner").get_json()["share"] == 50.0
     assert "หน่วยงานที่มีมุม KM 1 จาก 2 หน่วยงาน (50.0%)" in client.get("/units/").get_data(as_text=True)
     assert [u["corner"] for u in sorted(client.get("/api/units").get_json(), key=lambda u: u["name"])] == [True, False]
+
+
+def test_the_km_team_adds_and_renames_units_and_search_follows(client, auth, load, write_entry):
+    write_entry("sign", "ยื่นแบบภายในมีนาคม", title="คู่มือภาษีป้าย", department="กองคลัง")
+    load(write_entry.folder)
+    auth.login("contributor")
+    assert client.get("/units/new").status_code == 403
+    auth.logout()
+    auth.login("km_team")
+    assert "เพิ่มหน่วยงาน" in client.get("/units/").get_data(as_text=True)
+    resp = auth.post("/units/new", {"name": "  กองการประปา "})
+    assert resp.status_code == 303
+    assert "กองการประปา" in [u["name"] for u in client.get("/api/units").get_json()]
+    clash = auth.post("/units/new", {"name": "กองคลัง"})
+    assert clash.status_code == 400 and "มีหน่วยงานชื่อนี้อยู่แล้ว" in clash.get_data(as_text=True)
+    finance = next(u["id"] for u in client.get("/api/units").get_json() if u["name"] == "กองคลัง")
+    assert auth.post(f"/units/{finance}/edit", {"name": "กองคลังและพัสดุ"}).status_code == 303
+    assert client.get("/api/entries/sign").get_json()["department"] == "กองคลังและพัสดุ"
+    facets = search(client, "ภาษีป้าย")["facets"]["department"]
+    assert [f["value"] for f in facets] == ["กองคลังและพัสดุ"]
+    assert client.get(f"/units/{2**40}/edit").status_code == 404

@@ -26,7 +26,7 @@ NOT_DATA_PAGES = {
     "accounts.login", "accounts.password", "accounts.user_new", "accounts.user_edit",
     "library.entry_new", "library.entry_edit", "library.item_new", "library.item_edit", "library.access_logs", "library.attachment", "static",
     "training.record_new", "training.record_edit", "training.report", "training.print_report",
-    "training.deadlines_xlsx", "training.attachment", "library.changes_feed",
+    "training.deadlines_xlsx", "training.attachment", "library.changes_feed", "corner.unit_new", "corner.unit_edit",
 }
 
 

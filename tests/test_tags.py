@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from kmrepo.accounts.models import AuditEvent
+from kmrepo.db import session as db_session
+
 from .helpers import search
 
 
@@ -81,3 +86,25 @@ def test_the_km_team_creates_and_renames_knowledge_items_and_search_follows(clie
     assert client.get(f"/api/items/{item_id}").get_json()["kind"] == "tacit"
     assert [r["slug"] for r in search(client, "ป้ายโฆษณาริมทาง")["results"]] == ["sign"]
     assert client.get("/items/99999/edit").status_code == 404
+
+
+def test_a_retired_knowledge_item_keeps_its_entries_but_is_offered_for_no_new_one(app, client, auth, load,
+                                                                                   write_entry):
+    write_entry("old-way", "วิธีเดิม", title="การจัดเก็บแบบเดิม", knowledge_items=["การจัดเก็บด้วยมือ"])
+    load(write_entry.folder)
+    item_id = next(k["id"] for k in client.get("/api/items").get_json() if k["name"] == "การจัดเก็บด้วยมือ")
+    auth.login("km_team")
+    assert auth.post(f"/items/{item_id}/edit", {"name": "การจัดเก็บด้วยมือ", "kind": "explicit", "owner": "0",
+                                                "retired": "y"}).status_code == 303
+    item = client.get(f"/api/items/{item_id}").get_json()
+    assert item["retired"] and [e["slug"] for e in item["entries"]] == ["old-way"]
+    assert "เลิกใช้แล้ว" in client.get(f"/items/{item_id}").get_data(as_text=True)
+    new_form = client.get("/entries/new").get_data(as_text=True)
+    assert "การจัดเก็บด้วยมือ" not in new_form  # not offered to a new entry
+    assert "การจัดเก็บด้วยมือ" in client.get("/entries/old-way/edit").get_data(as_text=True)  # kept on its own
+    with app.app_context():
+        assert db_session().scalar(select(AuditEvent).where(AuditEvent.action == "item_retired")) is not None
+    # brought back into use
+    auth.post(f"/items/{item_id}/edit", {"name": "การจัดเก็บด้วยมือ", "kind": "explicit", "owner": "0"})
+    assert not client.get(f"/api/items/{item_id}").get_json()["retired"]
+    assert "การจัดเก็บด้วยมือ" in client.get("/entries/new").get_data(as_text=True)

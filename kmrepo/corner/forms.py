@@ -9,6 +9,11 @@ from wtforms.validators import DataRequired, Length, Optional
 REQUIRED = "กรุณากรอกข้อมูลช่องนี้"
 
 
+class UnitForm(FlaskForm):
+    name = StringField("ชื่อหน่วยงาน", validators=[DataRequired(REQUIRED),
+                                                 Length(max=200, message="ชื่อยาวได้ไม่เกิน ๒๐๐ ตัวอักษร")])
+
+
 class CornerAddForm(FlaskForm):
     slug = StringField("เอกสาร", validators=[DataRequired(REQUIRED), Length(max=200)])
     unit = SelectField("มุม KM ของ", coerce=int, default=0)

@@ -17,6 +17,12 @@ def can_curate(user: Any | None) -> bool:
     return has_role(user, "km_team", "cko")
 
 
+def can_keep_units(user: Any | None) -> bool:
+    """The KM team and administrators add and rename units (a unit's page is its KM
+    landing page; accounts are placed in units by administrators)."""
+    return has_role(user, "km_team", "admin")
+
+
 def may_show(entry: Entry) -> bool:
     """Only published knowledge goes into a corner (a draft or retired entry is not
     knowledge the organisation stands behind); :func:`shown` is the same rule in SQL."""

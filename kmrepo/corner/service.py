@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_dirty
 
 from ..accounts import audit
 from ..accounts.models import Department
@@ -49,6 +50,34 @@ def _row(c: CornerEntry) -> dict:
 def units(session: Session) -> list[dict]:
     """Every unit, by name: ``[{"id", "name"}]`` (the corners a curator can fill)."""
     return [{"id": u.id, "name": u.name} for u in session.scalars(select(Department).order_by(Department.name))]
+
+
+def save_unit(session: Session, user, unit_id: int | None, name: str) -> int:
+    """Add (``unit_id`` None) or rename a unit; commits, audits (unit_saved) and
+    re-indexes the unit's entries on a rename (search filters by unit name). Returns
+    its id. Refused unless :func:`~kmrepo.corner.policy.can_keep_units`; NotFound for an
+    unknown unit; BadInput for an empty name, over 200 characters, or another unit's."""
+    if not policy.can_keep_units(user):
+        raise Refused(f"{getattr(user, 'username', 'anonymous')} may not keep units")
+    name = " ".join((name or "").split())
+    if not name or len(name) > 200:
+        raise BadInput("a unit needs a name of at most 200 characters", "กรุณาระบุชื่อหน่วยงาน (ไม่เกิน ๒๐๐ ตัวอักษร)")
+    unit = Department() if unit_id is None else session.get(Department, unit_id)
+    if unit is None:
+        raise NotFound(f"no unit {unit_id}", "ไม่พบหน่วยงานนี้")
+    same = session.scalar(select(Department).where(Department.name == name))
+    if same is not None and same is not unit:
+        raise BadInput(f"another unit is named {name!r}", "มีหน่วยงานชื่อนี้อยู่แล้ว")
+    old = unit.name
+    unit.name = name
+    session.add(unit)
+    if unit_id is not None and old != name:
+        for entry in session.scalars(select(Entry).where(Entry.department_id == unit.id)):
+            flag_dirty(entry)
+    session.flush()
+    audit.record(session, "unit_saved", user, detail=f"{unit.id}: {old + ' → ' if unit_id and old != name else ''}{name}")
+    session.commit()
+    return unit.id
 
 
 def corner_entries(session: Session, user, unit_id: int | None = None) -> list[dict]:

@@ -3,13 +3,13 @@ page that shows data beside its JSON twin (:func:`kmrepo.web.page`)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from .. import db
 from ..errors import BadInput, NotFound
 from ..web import current_user, page, require, template_names
 from . import policy, service
-from .forms import CornerAddForm
+from .forms import CornerAddForm, UnitForm
 
 bp = Blueprint("corner", __name__)
 template_names(bp, corner_policy=policy)
@@ -84,6 +84,25 @@ def api_kpi():
 def units():
     """Every unit, its number of entries and whether it has a corner."""
     return service.units_data(db.session(), current_user())
+
+
+@bp.route("/units/new", methods=["GET", "POST"], endpoint="unit_new")
+@bp.route("/units/<id:unit_id>/edit", methods=["GET", "POST"])
+@require(policy.can_keep_units)
+def unit_edit(unit_id: int | None = None):
+    """Add or rename a unit (KM team, administrators): :func:`service.save_unit`."""
+    unit = service.unit_data(db.session(), current_user(), unit_id)["unit"] if unit_id is not None else None
+    form = UnitForm(data={"name": unit["name"]} if unit and request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            saved = service.save_unit(db.session(), current_user(), unit_id, form.name.data)
+        except (BadInput, NotFound) as exc:
+            db.session().rollback()
+            form.name.errors = [*form.name.errors, exc.thai]
+        else:
+            flash("บันทึกหน่วยงานแล้ว", "info")
+            return redirect(url_for("corner.unit", unit_id=saved), code=303)
+    return render_template("corner/unit_form.html", form=form, unit=unit), 400 if form.errors else 200
 
 
 @page(bp, "/units/<id:unit_id>", "/api/units/<id:unit_id>", "corner/unit.html")

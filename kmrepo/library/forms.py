@@ -51,6 +51,7 @@ class KnowledgeItemForm(FlaskForm):
     strategic_issue = TextAreaField("ประเด็นยุทธศาสตร์", validators=[
         Optional(), Length(max=2000, message="ยาวได้ไม่เกิน ๒,๐๐๐ ตัวอักษร")])
     description = TextAreaField("คำอธิบาย", validators=[Optional(), Length(max=5000, message="ยาวได้ไม่เกิน ๕,๐๐๐ ตัวอักษร")])
+    retired = BooleanField("เลิกใช้องค์ความรู้นี้ (เอกสารเดิมยังอยู่ แต่เลือกให้เอกสารใหม่ไม่ได้)")
 
 
 class TagRenameForm(FlaskForm):

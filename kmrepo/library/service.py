@@ -151,7 +151,8 @@ def home_data(session: Session, user) -> dict:
 
 def items_data(session: Session, user) -> list[dict]:
     """Every knowledge item with its owner unit, kind and number of readable entries:
-    ``[{"id", "name", "kind", "owner", "description", "entries"}]`` by name."""
+    ``[{"id", "name", "kind", "owner", "description", "entries", "retired"}]``, those
+    in use first, each part by name."""
     counts = dict(session.execute(
         select(entry_knowledge_items.c.knowledge_item_id, func.count())
         .join(Entry, Entry.id == entry_knowledge_items.c.entry_id).where(policy.readable_entries(user))
@@ -159,14 +160,14 @@ def items_data(session: Session, user) -> list[dict]:
     ).all())
     return [
         {"id": k.id, "name": k.name, "kind": k.kind, "owner": k.owner.name if k.owner else "",
-         "description": k.description, "entries": counts.get(k.id, 0)}
-        for k in session.scalars(select(KnowledgeItem).order_by(KnowledgeItem.name))
+         "description": k.description, "entries": counts.get(k.id, 0), "retired": k.retired}
+        for k in session.scalars(select(KnowledgeItem).order_by(KnowledgeItem.retired, KnowledgeItem.name))
     ]
 
 
 def item_data(session: Session, user, item_id: int) -> dict:
     """One knowledge item (``id``, ``name``, ``kind``, ``owner``, ``description``,
-    ``strategic_issue``) and the ``entries`` ``user`` may read that are tagged to it;
+    ``strategic_issue``, ``retired``) and the ``entries`` ``user`` may read that are tagged to it;
     NotFound for an unknown id."""
     item = session.get(KnowledgeItem, item_id)
     if item is None:
@@ -177,16 +178,17 @@ def item_data(session: Session, user, item_id: int) -> dict:
     ).all()
     return {
         "id": item.id, "name": item.name, "kind": item.kind, "owner": item.owner.name if item.owner else "",
-        "description": item.description, "strategic_issue": item.strategic_issue,
+        "description": item.description, "strategic_issue": item.strategic_issue, "retired": item.retired,
         "entries": [summary_of(e) for e in rows],
     }
 
 
 def save_item(session: Session, user, item_id: int | None, *, name: str, kind: str, owner_id: int | None,
-              description: str = "", strategic_issue: str = "") -> int:
+              description: str = "", strategic_issue: str = "", retired: bool = False) -> int:
     """Create (``item_id`` None) or edit a knowledge item; commits, audits
-    (item_saved) and, when the name changes, re-indexes its entries (search knows
-    items by name). Returns the item's id.
+    (item_saved, or item_retired / item_restored when ``retired`` changes) and, when
+    the name changes, re-indexes its entries (search knows items by name). A retired
+    item keeps its entries but is offered for no new one. Returns the item's id.
 
     Refused unless :func:`~kmrepo.library.policy.can_keep_items`; NotFound for an
     unknown item or unit; BadInput for an empty name, a name another item has, or a
@@ -210,14 +212,16 @@ def save_item(session: Session, user, item_id: int | None, *, name: str, kind: s
     if owner_id and owner is None:
         raise NotFound(f"no unit {owner_id}", "ไม่พบหน่วยงานนี้")
     renamed = item.id is not None and item.name != name
-    item.name, item.kind, item.owner = name, kind, owner
+    retiring = bool(retired) != bool(item.retired)
+    item.name, item.kind, item.owner, item.retired = name, kind, owner, bool(retired)
     item.description, item.strategic_issue = (description or "").strip(), (strategic_issue or "").strip()
     session.add(item)
     if renamed:
         for entry in item.entries:
             flag_dirty(entry)
     session.flush()
-    audit.record(session, "item_saved", user, detail=f"{item.id}: {name}")
+    action = ("item_retired" if retired else "item_restored") if retiring and item_id is not None else "item_saved"
+    audit.record(session, action, user, detail=f"{item.id}: {name}")
     session.commit()
     return item.id
 

@@ -137,7 +137,8 @@ def item_edit(item_id: int | None = None):
         try:
             saved = service.save_item(session, current_user(), item_id, name=form.name.data, kind=form.kind.data,
                                       owner_id=form.owner.data or None, description=form.description.data or "",
-                                      strategic_issue=form.strategic_issue.data or "")
+                                      strategic_issue=form.strategic_issue.data or "",
+                                      retired=bool(form.retired.data))
         except (BadInput, NotFound) as exc:
             session.rollback()
             form.name.errors = [*form.name.errors, exc.thai]
@@ -253,8 +254,11 @@ def attachment(attachment_id: int, filename: str):
 def _entry_form(entry) -> EntryForm:
     session = db.session()
     form = EntryForm(obj=entry if request.method == "GET" else None)
+    # A retired knowledge item is offered only to the entries already tagged to it.
+    kept = {k.id for k in entry.knowledge_items} if entry is not None else set()
     form.knowledge_items.choices = {
         k.id: k.name for k in session.scalars(select(KnowledgeItem).order_by(KnowledgeItem.name))
+        if not k.retired or k.id in kept
     }
     form.department.choices = {0: "— ไม่ระบุ —"} | {
         d.id: d.name for d in session.scalars(select(Department).order_by(Department.name))
