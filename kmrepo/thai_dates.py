@@ -47,6 +47,33 @@ def fiscal_year_bounds(fy: int) -> tuple[date, date]:
     return date(ce_end - 1, 10, 1), date(ce_end, 9, 30)
 
 
+def fiscal_year_span(fy: int) -> tuple[datetime, datetime]:
+    """``[start, end)`` of Buddhist Era fiscal year ``fy`` as aware UTC moments: from
+    1 October 00:00 to the next 1 October 00:00, Thai time (for ``start <= t < end``)."""
+    first, last = fiscal_year_bounds(fy)
+    start = datetime(first.year, first.month, first.day, tzinfo=THAI_TZ)
+    end = datetime(last.year, last.month, last.day, tzinfo=THAI_TZ) + timedelta(days=1)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def parse_fiscal_year(typed: str | None, today: date) -> int:
+    """A Buddhist Era fiscal year as typed (Thai or Arabic digits, "2570" or "๒๕๗๐"); the
+    fiscal year of ``today`` when empty. :class:`~kmrepo.errors.BadInput` for anything
+    that is not a year from 2400 to 2700."""
+    from .errors import BadInput
+
+    text = (typed or "").strip().translate(_ARABIC_DIGITS)
+    if not text:
+        return fiscal_year(today)
+    if text.isascii() and text.isdigit() and len(text) == 4 and 2400 <= int(text) <= 2700:
+        return int(text)
+    raise BadInput(f"fiscal year {text[:20]!r} is not a Buddhist Era year such as 2570",
+                   "ปีงบประมาณต้องเป็นปี พ.ศ. เช่น ๒๕๗๐ หรือ 2570")
+
+
+_ARABIC_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+
+
 def thai_digits(value: object) -> str:
     """``str(value)`` with Arabic digits written as Thai digits ("2567" → "๒๕๖๗")."""
     return str(value).translate(_THAI_DIGITS)

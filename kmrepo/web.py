@@ -19,7 +19,7 @@ from werkzeug.routing import BaseConverter, ValidationError
 from . import clock
 from .accounts import policy as accounts_policy
 from .errors import DomainError
-from .thai_dates import MONTHS, fiscal_year, format_thai_date, thai_digits
+from .thai_dates import MONTHS, fiscal_year, format_thai_date, parse_fiscal_year, thai_digits
 
 # No inline script or style anywhere: every asset is served from /static.
 CONTENT_SECURITY_POLICY = (
@@ -176,6 +176,13 @@ def int_arg(name: str, default: int = 1) -> int:
     missing or not one."""
     value = request.args.get(name, "")
     return int(value) if value.isdigit() and len(value) < 10 else default
+
+
+def fiscal_year_arg(name: str = "fiscal_year") -> int:
+    """The Buddhist Era fiscal year in query parameter ``name`` (Thai digits too), or the
+    current one; BadInput (a Thai 400) for anything else
+    (:func:`kmrepo.thai_dates.parse_fiscal_year`)."""
+    return parse_fiscal_year(request.args.get(name), clock.today())
 
 
 def _thai_date(value, short: bool = False, with_time: bool = False) -> str:

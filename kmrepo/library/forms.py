@@ -54,6 +54,11 @@ class KnowledgeItemForm(FlaskForm):
     retired = BooleanField("เลิกใช้องค์ความรู้นี้ (เอกสารเดิมยังอยู่ แต่เลือกให้เอกสารใหม่ไม่ได้)")
 
 
+class CommentForm(FlaskForm):
+    body = TextAreaField("ความเห็น", validators=[DataRequired("กรุณาพิมพ์ความเห็น"),
+                                                Length(max=2000, message="ความเห็นยาวได้ไม่เกิน ๒,๐๐๐ ตัวอักษร")])
+
+
 class TagRenameForm(FlaskForm):
     name = StringField("แท็ก", validators=[DataRequired(REQUIRED), Length(max=100, message=TAG_TOO_LONG)])
     new_name = StringField("เปลี่ยนเป็น (ถ้ามีแท็กชื่อนี้อยู่แล้ว จะรวมเป็นแท็กเดียว)",

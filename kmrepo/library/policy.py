@@ -163,6 +163,17 @@ def can_curate_tags(user: Any | None) -> bool:
     return has_role(user, "km_team")
 
 
+def can_give_feedback(user: Any | None, entry: Entry) -> bool:
+    """Signed-in readers mark published entries useful and comment on them (one who may
+    read the entry: :func:`can_view_entry`, checked where the entry is found)."""
+    return is_signed_in(user) and entry.status == PUBLISHED
+
+
+def can_delete_comment(user: Any | None, commenter_id: int | None) -> bool:
+    """A comment is deleted by its writer or the KM team (who moderate the library)."""
+    return is_signed_in(user) and (commenter_id == user.id or has_role(user, "km_team"))
+
+
 def is_workspace_user(user: Any | None) -> bool:
     """"งานของฉัน" (my drafts, and the review queue for curators): every account."""
     return is_signed_in(user)

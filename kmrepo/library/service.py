@@ -25,7 +25,7 @@ from ..accounts.models import Department, User
 from ..base import named
 from ..errors import BadInput, NotFound, Refused
 from ..thai_dates import fiscal_year
-from . import access, extract, policy, revisions, uploads
+from . import access, extract, feedback, policy, revisions, uploads
 from .models import (
     ENTRY_STATUSES,
     KNOWLEDGE_KINDS,
@@ -81,7 +81,8 @@ def open_entry(session: Session, user, slug: str, channel: str, visitor: str = "
     ``visibility``, ``created_at``, ``attachments`` (``id``, ``filename``,
     ``content_type``, ``size`` in bytes, ``searchable``: whether its text is searched,
     ``text_note``: what a reader is told about it, in Thai), ``accesses`` (``total`` and
-    ``this_fiscal_year``) and what ``user`` may do: ``can_edit``, ``can_upload``,
+    ``this_fiscal_year``), ``feedback`` (:func:`kmrepo.library.feedback.feedback_of`) and
+    what ``user`` may do: ``can_edit``, ``can_upload``,
     ``actions`` (lifecycle actions, :data:`kmrepo.library.policy.LIFECYCLE`)."""
     entry = entry_for(session, user, slug)
     if policy.is_searchable(entry):
@@ -109,6 +110,7 @@ def open_entry(session: Session, user, slug: str, channel: str, visitor: str = "
         "last_edit": revisions.last_edit(session, entry),
         "review_by": entry.review_by.isoformat() if entry.review_by else None,
         "review_overdue": bool(policy.is_searchable(entry) and entry.review_by and entry.review_by < clock.today()),
+        "feedback": feedback.feedback_of(session, user, entry),
         "accesses": {
             "total": access.entry_access_count(session, entry.id),
             "this_fiscal_year": access.entry_access_count(session, entry.id, fiscal_year(clock.now())),

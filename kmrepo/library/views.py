@@ -25,12 +25,12 @@ from sqlalchemy import select
 
 from .. import db
 from ..accounts.models import Department
-from ..accounts.policy import can_manage_users, can_purge_logs
+from ..accounts.policy import can_manage_users, can_purge_logs, is_signed_in
 from ..errors import BadInput, NotFound, Refused
 from ..privacy import address_hash
-from ..web import current_user, int_arg, is_api, page, require, template_names
-from . import access, extract, index_sync, policy, revisions, search, service, uploads
-from .forms import EntryForm, KnowledgeItemForm, PurgeForm, TagRenameForm, UploadForm
+from ..web import current_user, fiscal_year_arg, int_arg, is_api, page, require, template_names
+from . import access, extract, feedback, index_sync, policy, revisions, search, service, uploads
+from .forms import CommentForm, EntryForm, KnowledgeItemForm, PurgeForm, TagRenameForm, UploadForm
 from .models import ENTRY_STATUSES, ENTRY_TYPES, KNOWLEDGE_KINDS, VISIBILITIES, KnowledgeItem
 from .rendering import render_markdown
 
@@ -377,6 +377,43 @@ def entry_upload(slug: str):
     note = "" if att.text_status == "unsupported" else f" ({extract.STATUSES[att.text_status]})"
     flash(f"แนบไฟล์ {att.filename} แล้ว{note}", "info")
     return redirect(url_for("library.entry", slug=entry.slug))
+
+
+@bp.post("/entries/<slug>/useful")
+@require(is_signed_in)
+def entry_useful(slug: str):
+    """Mark the entry useful (``useful=1``) or take the mark back (``useful=0``)."""
+    feedback.mark_useful(db.session(), current_user(), slug, request.form.get("useful", "1") != "0")
+    return redirect(url_for("library.entry", slug=slug, _anchor="feedback"), code=303)
+
+
+@bp.post("/entries/<slug>/comments")
+@require(is_signed_in)
+def entry_comment(slug: str):
+    """Add a comment (``body``); the author and the KM team are told."""
+    form = CommentForm()
+    if not form.validate_on_submit():
+        flash(" ".join(e for errs in form.errors.values() for e in errs) or "คำขอไม่ถูกต้อง", "error")
+        return redirect(url_for("library.entry", slug=slug, _anchor="feedback"), code=303)
+    comment_id = feedback.add_comment(db.session(), current_user(), slug, form.body.data)
+    flash("บันทึกความเห็นแล้ว", "info")
+    return redirect(url_for("library.entry", slug=slug, _anchor=f"comment-{comment_id}"), code=303)
+
+
+@bp.post("/comments/<id:comment_id>/delete")
+@require(is_signed_in)
+def comment_delete(comment_id: int):
+    """Delete a comment (its writer or the KM team)."""
+    slug = feedback.delete_comment(db.session(), current_user(), comment_id)
+    flash("ลบความเห็นแล้ว", "info")
+    return redirect(url_for("library.entry", slug=slug, _anchor="feedback"), code=303)
+
+
+@bp.get("/api/kpi/knowledge")
+def api_kpi_knowledge():
+    """``?fiscal_year=2570`` (default: the current one): the feedback and revision
+    measures of that fiscal year (:func:`feedback.indicators`)."""
+    return feedback.indicators(db.session(), fiscal_year_arg())
 
 
 def _upload_folder() -> str:

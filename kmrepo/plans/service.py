@@ -8,13 +8,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from indexer.normalize import fold_digits
-
 from .. import clock
-from ..errors import BadInput
 from ..library import access
 from ..library.policy import visibilities
-from ..thai_dates import fiscal_year, fiscal_year_bounds
+from ..thai_dates import fiscal_year_bounds, parse_fiscal_year
 from ..training import service as training
 
 #: Yearly access targets quoted in the real plans (docs/domain.md, "Indicators").
@@ -32,14 +29,7 @@ def stats_data(session: Session, user, year: str | None = None,
     ``targets``, and ``training_reports`` (the post-training report indicators of the
     year, by unit: :func:`kmrepo.training.service.kpi_data`). :class:`~kmrepo.errors.BadInput` for a year that is not a Buddhist
     Era year from 2400 to 2700."""
-    typed = fold_digits((year or "").strip())
-    if not typed:
-        fy = fiscal_year(clock.now())
-    elif typed.isdigit() and len(typed) == 4 and 2400 <= int(typed) <= 2700:
-        fy = int(typed)
-    else:
-        raise BadInput(f"fiscal year {year[:20]!r} is not a Buddhist Era year such as 2570",
-                       "ปีงบประมาณต้องเป็นปี พ.ศ. เช่น ๒๕๗๐ หรือ 2570")
+    fy = parse_fiscal_year(year, clock.today())
     stats = access.access_stats(session, fy, visibilities(user))
     starts, ends = fiscal_year_bounds(fy)
     return {
