@@ -6,6 +6,7 @@ Source: docs/domain.md, "Dates": พ.ศ. = CE + 543; the fiscal year
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta, timezone
 
 BE_OFFSET = 543
@@ -92,3 +93,42 @@ def format_thai_date(moment: date | datetime | None, short: bool = False, with_t
     if with_time and isinstance(moment, datetime):
         text += f" เวลา {moment:%H:%M} น."
     return text
+
+
+_THAI_MONTHS = {name.replace(".", ""): i for i, name in enumerate(MONTHS_ABBR, 1)}
+_THAI_MONTHS.update({name: i for i, name in enumerate(MONTHS, 1)})
+_THAI_MONTHS["มีย"] = 6  # a common misspelling of มิ.ย.
+_DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})[\s/.-]*([^\d\s/.-][^\d]*?|\d{1,2})[\s/.-]*(\d{2,4})$")
+
+
+def parse_date(text: str | date | None) -> date | None:
+    """A date as offices write it: ISO (``2027-03-01``), or day month year with the
+    month as a number or a Thai name (``1 มี.ค. 2570``, ``๑/๓/๒๕๗๐``, ``1 มีนาคม 70``), the
+    year in the Buddhist Era (two digits are 25xx) or, when below 2400, the Christian
+    era. None for empty input; BadInput for anything else."""
+    from .errors import BadInput
+
+    if text is None or text == "":
+        return None
+    if isinstance(text, date):
+        return text
+    raw = " ".join(str(text).translate(_ARABIC_DIGITS).split())
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        pass
+    m = _DAY_MONTH_YEAR.match(raw)
+    if m:
+        day, month_text, year_text = m.groups()
+        month_key = month_text.replace(".", "").replace(" ", "")
+        month = int(month_key) if month_key.isdigit() else _THAI_MONTHS.get(month_key)
+        year = int(year_text)
+        year = year + 2500 if year < 100 else year
+        year = year - BE_OFFSET if year >= 2400 else year
+        try:
+            if month:
+                return date(year, month, int(day))
+        except ValueError:
+            pass
+    raise BadInput(f"{str(text)[:40]!r} is not a date (use 2027-03-01 or 1 มี.ค. 2570)",
+                   f"“{str(text)[:40]}” ไม่ใช่วันที่ที่อ่านได้ (เช่น 1 มี.ค. 2570 หรือ 2027-03-01)")

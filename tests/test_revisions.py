@@ -105,3 +105,15 @@ def test_review_dates_follow_publication_and_revision_and_readers_are_told(clien
     _edit(auth, "qa", "ถาม ตอบ ฉบับทบทวนแล้ว", title="ถาม–ตอบ ภาษีป้าย", type_="qa")  # revised: current again
     assert client.get("/api/review").get_json()["overdue"] == []
     assert client.get("/api/entries/qa").get_json()["review_by"] == "2028-01-15"
+    # the editor may set the review date: typed as offices type dates
+    entry = client.get("/api/entries/law").get_json()
+    resp = auth.post("/entries/law/edit", {"title": entry["title"], "type": "regulation", "body": entry["body"],
+                                           "department": "0", "visibility": "public", "review_by": "๓๑ มี.ค. ๒๕๗๑"})
+    assert resp.status_code == 302 and client.get("/api/entries/law").get_json()["review_by"] == "2028-03-31"
+    past = auth.post("/entries/law/edit", {"title": entry["title"], "type": "regulation", "body": entry["body"],
+                                           "department": "0", "visibility": "public", "review_by": "1 ม.ค. 2570"})
+    assert past.status_code == 400 and "วันที่ทบทวนต้องเป็นวันหลังจากวันนี้" in past.get_data(as_text=True)
+    garbage = auth.post("/entries/law/edit", {"title": entry["title"], "type": "regulation", "body": entry["body"],
+                                              "department": "0", "visibility": "public", "review_by": "พรุ่งนี้"})
+    assert garbage.status_code == 400 and "ไม่ใช่วันที่ที่อ่านได้" in garbage.get_data(as_text=True)
+    assert client.get("/api/entries/law").get_json()["review_by"] == "2028-03-31"

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..errors import BadInput
+from ..thai_dates import parse_date
 from .models import ROLES
 
 REQUIRED = "กรุณากรอกข้อมูลช่องนี้"
@@ -44,3 +46,16 @@ class UserForm(FlaskForm):
     department = StringField("สังกัด (กอง/สำนัก)", validators=[Optional(), Length(max=200)])
     roles = MultiCheckboxField("บทบาท", choices=dict(ROLES))
     password = PasswordField("รหัสผ่านเริ่มต้น", validators=[Optional(), Length(max=200)])
+
+
+class ThaiDateField(StringField):
+    """A date typed as offices type it (``1 มี.ค. 2570``, ``๑/๓/๒๕๗๐``, ``2027-03-01``);
+    ``.date`` holds the parsed date after validation."""
+
+    date = None
+
+    def pre_validate(self, form) -> None:
+        try:
+            self.date = parse_date(self.data)
+        except BadInput as err:
+            raise ValidationError(err.thai) from err

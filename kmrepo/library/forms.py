@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from indexer.normalize import fold_digits as thai_to_arabic_digits
 
-from ..accounts.forms import REQUIRED, MultiCheckboxField
+from ..accounts.forms import REQUIRED, MultiCheckboxField, ThaiDateField
 from .models import ENTRY_TYPES, KNOWLEDGE_KINDS, VISIBILITIES
 
 
@@ -25,6 +25,7 @@ class EntryForm(FlaskForm):
     visibility = SelectField("การเผยแพร่", choices=dict(VISIBILITIES))
     featured = BooleanField("แนะนำในมุม KM")
     note = StringField("บันทึกการแก้ไข (สั้น ๆ)", validators=[Optional(), Length(max=500)])
+    review_by = ThaiDateField("ทบทวนเนื้อหาภายในวันที่ (เว้นว่าง = ตามประเภทเอกสาร)", validators=[Optional(), Length(max=40)])
 
     def validate_fiscal_year(self, field) -> None:
         value = thai_to_arabic_digits((field.data or "").strip())

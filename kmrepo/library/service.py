@@ -14,6 +14,7 @@ import os
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -344,6 +345,9 @@ class EntryFields:
     visibility: str
     featured: bool = False
     note: str = ""
+    #: When the KM team should review the content; None: one review period of the
+    #: type from each change (:func:`kmrepo.library.policy.review_period`).
+    review_by: date | None = None
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -384,6 +388,9 @@ def save_entry(session: Session, entry: Entry | None, fields: EntryFields, user:
     if not allowed:
         raise Refused(f"{user.username} may not {'create entries' if entry is None else 'edit ' + entry.slug}")
     check_renderable(fields.body)
+    if fields.review_by is not None and not clock.today() < fields.review_by <= clock.today() + timedelta(days=5 * 366):
+        raise BadInput("the review date must be after today and within five years",
+                       "วันที่ทบทวนต้องเป็นวันหลังจากวันนี้ และไม่เกิน ๕ ปี")
     created = entry is None
     before = None if entry is None else revisions.content_of(entry)
     if entry is None:
@@ -406,6 +413,8 @@ def save_entry(session: Session, entry: Entry | None, fields: EntryFields, user:
     ]
     entry.updated_at = clock.now()
     revisions.record(session, entry, user.id, fields.note, before)
+    if fields.review_by is not None:
+        entry.review_by = fields.review_by
     session.flush()
     audit.record(session, "entry_created" if created else "entry_edited", user, target=entry)
     session.commit()

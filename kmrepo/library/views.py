@@ -284,6 +284,7 @@ def _fields(form: EntryForm) -> service.EntryFields:
         tags=service.split_tags(form.tags.data), knowledge_items=form.knowledge_items.data or [],
         department_id=form.department.data or 0, fiscal_year=form.fiscal_year.data,
         visibility=form.visibility.data, featured=form.featured.data, note=form.note.data or "",
+        review_by=form.review_by.date,
     )
 
 

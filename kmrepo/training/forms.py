@@ -8,23 +8,8 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from indexer.normalize import fold_digits
 
-from ..accounts.forms import REQUIRED, MultiCheckboxField
-from ..errors import BadInput
+from ..accounts.forms import REQUIRED, MultiCheckboxField, ThaiDateField
 from .models import REPORT_SECTIONS, TRAINING_KINDS
-from .service import parse_date
-
-
-class ThaiDateField(StringField):
-    """A date typed as offices type it (``1 มี.ค. 2570``, ``๑/๓/๒๕๗๐``, ``2027-03-01``);
-    ``.date`` holds the parsed date after validation."""
-
-    date = None
-
-    def pre_validate(self, form) -> None:
-        try:
-            self.date = parse_date(self.data)
-        except BadInput as err:
-            raise ValidationError(err.thai) from err
 
 
 class RecordForm(FlaskForm):

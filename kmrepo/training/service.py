@@ -9,7 +9,6 @@ Thai), unknown records :class:`~kmrepo.errors.NotFound`. Writing functions audit
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -30,7 +29,7 @@ from ..errors import BadInput, NotFound, Refused
 from ..library import policy as library_policy
 from ..library.models import Entry, KnowledgeItem
 from ..library.service import new_slug, store_attachment
-from ..thai_dates import BE_OFFSET, MONTHS, MONTHS_ABBR, fiscal_year, fiscal_year_bounds, format_thai_date
+from ..thai_dates import fiscal_year, fiscal_year_bounds, format_thai_date, parse_date
 from . import policy
 from .models import (
     REPORT_SECTIONS,
@@ -81,43 +80,6 @@ def due_date(returned_on: date, move_off_holidays: bool = False, office_days: It
         while not is_working_day(due, days):
             due += timedelta(days=1)
     return due
-
-
-_THAI_MONTHS = {name.replace(".", ""): i for i, name in enumerate(MONTHS_ABBR, 1)}
-_THAI_MONTHS.update({name: i for i, name in enumerate(MONTHS, 1)})
-_THAI_MONTHS["มีย"] = 6  # a common misspelling of มิ.ย.
-_DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})[\s/.-]*([^\d\s/.-][^\d]*?|\d{1,2})[\s/.-]*(\d{2,4})$")
-
-
-def parse_date(text: str | date | None) -> date | None:
-    """A date as offices write it: ISO (``2027-03-01``), or day month year with the
-    month as a number or a Thai name (``1 มี.ค. 2570``, ``๑/๓/๒๕๗๐``, ``1 มีนาคม 70``), the
-    year in the Buddhist Era (two digits are 25xx) or, when below 2400, the Christian
-    era. None for empty input; BadInput for anything else."""
-    if text is None or text == "":
-        return None
-    if isinstance(text, date):
-        return text
-    raw = " ".join(fold_digits(str(text)).split())
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        pass
-    m = _DAY_MONTH_YEAR.match(raw)
-    if m:
-        day, month_text, year_text = m.groups()
-        month_key = month_text.replace(".", "").replace(" ", "")
-        month = int(month_key) if month_key.isdigit() else _THAI_MONTHS.get(month_key)
-        year = int(year_text)
-        year = year + 2500 if year < 100 else year
-        year = year - BE_OFFSET if year >= 2400 else year
-        try:
-            if month:
-                return date(year, month, int(day))
-        except ValueError:
-            pass
-    raise BadInput(f"{str(text)[:40]!r} is not a date (use 2027-03-01 or 1 มี.ค. 2570)",
-                   f"“{str(text)[:40]}” ไม่ใช่วันที่ที่อ่านได้ (เช่น 1 มี.ค. 2570 หรือ 2027-03-01)")
 
 
 @dataclass(frozen=True)
