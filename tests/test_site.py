@@ -1,6 +1,7 @@
 """The site and its JSON twin, as a visitor sees them."""
 
 import re
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
@@ -93,22 +94,37 @@ def test_no_text_is_lost_to_markup_and_rendering_is_bounded(app, client, auth, l
     assert "<pre>&lt;div&gt;&lt;div&gt;" in page and "ข้อความเก่า" in page
 
 
-def test_every_entry_view_adds_exactly_one_access_row(app, client, auth, load, write_entry):
+def test_views_count_by_the_access_rule(app, client, auth, load, write_entry, clock):
+    """One reader's views of one entry within 30 minutes count once (page and JSON twin
+    alike); bots, health checks, machine reads and an author's own views never count;
+    lists and searches are no access (library/access.py, docs/domain.md)."""
     write_entry("a", "เนื้อหา")
     load(write_entry.folder)
     assert _access_rows(app) == 0
-    client.get("/entries/a")
+    browser = {"User-Agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36"}
+    for _ in range(5):  # five reloads
+        client.get("/entries/a", headers=browser)
+    client.get("/api/entries/a", headers=browser)
     assert _access_rows(app) == 1
-    client.get("/api/entries/a")
+    for agent in ("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", "bingbot/2.0",
+                  "kmrepo-healthcheck/1.0", "curl/8.5.0"):
+        assert client.get("/entries/a", headers={"User-Agent": agent}).status_code == 200
+    other = app.test_client()  # another reader: a different user agent from the same address
+    other.get("/api/entries/a", headers={"User-Agent": "Mozilla/5.0 (iPhone) Safari/604.1", "X-Machine-Read": "1"})
+    assert _access_rows(app) == 1
+    other.get("/api/entries/a", headers={"User-Agent": "Mozilla/5.0 (iPhone) Safari/604.1"})
     assert _access_rows(app) == 2
+    clock.advance(timedelta(minutes=31))
+    client.get("/entries/a", headers=browser)
+    assert _access_rows(app) == 3
     client.get("/search", query_string={"q": "เนื้อหา"})
     client.get("/entries/")
-    assert _access_rows(app) == 2
+    assert _access_rows(app) == 3
     assert client.get("/api/stats").status_code == 401  # the KPI is for the KM team
     auth.login("km_team")
     stats = client.get("/api/stats").get_json()
-    assert stats["total"] == 2 and stats["by_entry"][0]["accesses"] == 2
-    assert "2 ครั้ง" in client.get("/stats").get_data(as_text=True)
+    assert stats["total"] == 3 and stats["by_entry"][0]["accesses"] == 3
+    assert "3 ครั้ง" in client.get("/stats").get_data(as_text=True)
 
 
 def test_internal_entries_are_hidden_from_anonymous_visitors(app, client, load, write_entry):
@@ -176,3 +192,33 @@ def test_no_inline_styles_or_scripts_that_the_csp_would_block(client, auth, load
         scripts = re.findall(r"<script[^>]*>", html)
         assert all(re.fullmatch(r'<script src="/static/[\w.]+" defer>', s) for s in scripts), url
         assert "style=" not in html and "onclick" not in html and "</script>" in html, url
+
+
+def test_an_authors_views_of_their_own_entry_never_count(app, client, auth):
+    auth.login("contributor")
+    auth.post("/entries/new", {"title": "คู่มือของฉัน", "type": "manual", "body": "เนื้อหา", "department": "0",
+                               "visibility": "internal"})
+    slug = client.get("/api/workspace").get_json()["mine"][0]["slug"]
+    auth.post(f"/entries/{slug}/status", {"action": "submit"})
+    auth.logout()
+    auth.login("km_team")
+    for action in ("approve", "publish"):
+        auth.post(f"/entries/{slug}/status", {"action": action})
+    auth.logout()
+    auth.login("contributor")
+    for _ in range(3):
+        client.get(f"/entries/{slug}")
+    assert _access_rows(app) == 0
+    auth.logout()
+    auth.login("reader")
+    client.get(f"/entries/{slug}")
+    assert _access_rows(app) == 1
+
+
+def test_health_answers_monitors_and_counts_as_no_access(app, client, load, write_entry):
+    write_entry("a", "เนื้อหา")
+    load(write_entry.folder)
+    health = client.get("/health", headers={"User-Agent": "kmrepo-healthcheck/1.0"}).get_json()
+    assert health["status"] == "ok" and health["entries"] == health["index"] == 1
+    client.get("/entries/a", headers={"User-Agent": "kmrepo-healthcheck/1.0"})
+    assert _access_rows(app) == 0

@@ -27,6 +27,7 @@ NOT_DATA_PAGES = {
     "library.entry_new", "library.entry_edit", "library.item_new", "library.item_edit", "library.access_logs", "library.attachment", "static",
     "training.record_new", "training.record_edit", "training.report", "training.print_report",
     "training.deadlines_xlsx", "training.attachment", "library.changes_feed", "corner.unit_new", "corner.unit_edit",
+    "library.health",
 }
 
 
@@ -85,19 +86,20 @@ def test_every_html_page_has_its_json_twin(site):
 
 def test_one_clock_moves_every_date_the_product_records(app, client, clock, auth, load, write_entry):
     """Access rows, their fiscal year and the audit log all read kmrepo.clock: moved to
-    the last minute of fiscal year 2569 (30 September 2026, Thai time), then a minute on."""
+    the last minute of fiscal year 2569 (30 September 2026, Thai time), then past the
+    30 minutes within which a reader's views count once."""
     write_entry("a", "เนื้อหา")
     load(write_entry.folder)
     clock.set_now(datetime(2026, 9, 30, 23, 59, tzinfo=THAI_TZ))
     client.get("/entries/a")
-    clock.advance(timedelta(minutes=2))
+    clock.advance(timedelta(minutes=31))
     client.get("/entries/a")
     auth.login("reader")
     with app.app_context():
         rows = db_session().scalars(select(AccessLog).order_by(AccessLog.id)).all()
         assert [r.fiscal_year for r in rows] == [2569, 2570]
         login = db_session().scalar(select(AuditEvent).where(AuditEvent.action == "login"))
-        assert login.at.replace(tzinfo=None) == datetime(2026, 9, 30, 17, 1)  # UTC
+        assert login.at.replace(tzinfo=None) == datetime(2026, 9, 30, 17, 30)  # UTC
     assert client.get("/api/entries/a").get_json()["accesses"] == {"total": 3, "this_fiscal_year": 2}
 
 

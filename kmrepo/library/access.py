@@ -1,18 +1,29 @@
 """Access logging: the raw data of the KPI "number of accesses to the knowledge base".
 
-Rule (one place; docs/domain.md, "Accesses"): every view of an entry's page or its JSON
-twin is one access, written as one :class:`~kmrepo.library.models.AccessLog` row,
-counted in the Buddhist Era fiscal year of the moment of access in Thai time. Targets:
-at least 6 accesses a year (pathumthani-pao-2566-plan2-training.txt), at least 12
-(banmai-municipality.txt). Signed-in readers are recorded by user id; anonymous visitors
-as a salted hash of their address, never the address (:mod:`kmrepo.privacy`).
-:func:`purge_older_than` deletes old rows.
+The counting rule (one function, :func:`not_counted`; docs/domain.md, "Accesses"): one
+view of a published entry (its page or its JSON twin) is one access, written as one
+:class:`~kmrepo.library.models.AccessLog` row and counted in the Buddhist Era fiscal year
+of its moment in Thai time, except:
+
+- repeated views of one entry by one reader within :data:`REPEAT_WINDOW` (30 minutes)
+  count once (a reader: the account, or for an anonymous visitor a salted hash of the
+  address and user agent, never the address itself: :mod:`kmrepo.privacy`);
+- known bots and crawlers never count (the CrawlerDetect user-agent list, the
+  ``crawlerdetect`` package, not a hand-written pattern), nor the site's own health
+  checks (user agent :data:`HEALTH_CHECK_AGENT`);
+- API calls marked as machine reads (header ``X-Machine-Read: 1``) never count;
+- an author's views of their own entry never count.
+
+Rows written before the rule (:data:`RULE_SINCE`) are kept as they were counted.
+Targets: at least 6 accesses a year (pathumthani-pao-2566-plan2-training.txt), at least
+12 (banmai-municipality.txt). :func:`purge_older_than` deletes old rows.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -23,15 +34,75 @@ from ..errors import BadInput
 from ..thai_dates import fiscal_year, to_thai_time
 from .models import AccessLog, Entry
 
+#: Repeated views of one entry by one reader within this time count once.
+REPEAT_WINDOW = timedelta(minutes=30)
+#: The user agent the site's own health checks send (docs/deployment.md): never counted.
+HEALTH_CHECK_AGENT = "kmrepo-healthcheck"
+#: The day the counting rule took effect; earlier rows counted every view.
+RULE_SINCE = date(2026, 12, 1)
 
-def record_access(session: Session, entry: Entry, channel: str, visitor: str = "",
-                  user_id: int | None = None) -> AccessLog:
-    """Add and commit one access row for ``entry``; ``channel`` is ``web`` or ``api``.
-    A signed-in reader is kept as ``user_id``, an anonymous one as ``visitor`` (a hash
-    from :func:`kmrepo.privacy.address_hash`) — nothing more."""
+
+@dataclass(frozen=True)
+class Reader:
+    """Who opened an entry, as the counting rule sees them: ``user_id`` when signed in,
+    otherwise ``visitor`` (:func:`kmrepo.privacy.address_hash` of address and user
+    agent); ``user_agent`` as sent; ``machine`` when an API call said it is a machine
+    read."""
+
+    user_id: int | None = None
+    visitor: str = ""
+    user_agent: str = ""
+    machine: bool = False
+
+
+_detector = None
+_detector_lock = threading.Lock()
+
+
+def is_bot(user_agent: str) -> bool:
+    """True for a known bot, crawler or script (CrawlerDetect's list) or the site's own
+    health check."""
+    global _detector
+    if user_agent.startswith(HEALTH_CHECK_AGENT):
+        return True
+    if not user_agent:
+        return False
+    with _detector_lock:  # a CrawlerDetect object keeps the last match: one caller at a time
+        if _detector is None:
+            from crawlerdetect import CrawlerDetect
+
+            _detector = CrawlerDetect()
+        return bool(_detector.isCrawler(user_agent[:1000]))
+
+
+def not_counted(session: Session, entry: Entry, reader: Reader, now: datetime) -> str | None:
+    """Why this view of ``entry`` is no access (see the module docstring), or None when
+    it counts: ``"bot"``, ``"machine"``, ``"own_entry"`` or ``"repeat"``."""
+    if is_bot(reader.user_agent):
+        return "bot"
+    if reader.machine:
+        return "machine"
+    if reader.user_id is not None and reader.user_id == entry.author_id:
+        return "own_entry"
+    who = (AccessLog.user_id == reader.user_id) if reader.user_id is not None else (
+        (AccessLog.visitor == reader.visitor) & AccessLog.user_id.is_(None))
+    if reader.user_id is None and not reader.visitor:
+        return None  # no address known: nothing to tell repeats apart by
+    recent = session.scalar(select(AccessLog.id).where(
+        AccessLog.entry_id == entry.id, who, AccessLog.accessed_at > now - REPEAT_WINDOW).limit(1))
+    return "repeat" if recent is not None else None
+
+
+def record_access(session: Session, entry: Entry, channel: str, reader: Reader) -> AccessLog | None:
+    """Count one view of ``entry`` by ``reader`` when the rule says it is an access
+    (:func:`not_counted`): add and commit its row (``channel`` is ``web`` or ``api``;
+    a signed-in reader kept as the account, an anonymous one as the hash — nothing
+    more) and return it; None when it is not counted (nothing is written)."""
     now = clock.now()
+    if not_counted(session, entry, reader, now):
+        return None
     row = AccessLog(entry_id=entry.id, accessed_at=now, fiscal_year=fiscal_year(now), channel=channel,
-                    visitor="" if user_id else visitor, user_id=user_id)
+                    visitor="" if reader.user_id else reader.visitor, user_id=reader.user_id)
     session.add(row)
     session.commit()
     return row

@@ -73,10 +73,10 @@ def editable_entry(session: Session, user, slug: str) -> Entry:
     return entry
 
 
-def open_entry(session: Session, user, slug: str, channel: str, visitor: str = "") -> dict:
-    """Open an entry for reading: record one access if it is published
-    (:func:`kmrepo.library.access.record_access`; ``channel`` is ``web`` or ``api``,
-    ``visitor`` the address hash of an anonymous reader) and return its data: the
+def open_entry(session: Session, user, slug: str, channel: str, reader: access.Reader | None = None) -> dict:
+    """Open an entry for reading: count one access if it is published and the counting
+    rule says so (:func:`kmrepo.library.access.record_access`; ``channel`` is ``web`` or
+    ``api``, ``reader`` who opened it, by default ``user`` alone) and return its data: the
     :func:`summary_of` fields plus ``status``, ``author``, ``body`` (Markdown), ``html``
     (safe rendered body), ``tags``, ``knowledge_items`` (``id``, ``name``),
     ``visibility``, ``created_at``, ``attachments`` (``id``, ``filename``,
@@ -87,7 +87,7 @@ def open_entry(session: Session, user, slug: str, channel: str, visitor: str = "
     ``actions`` (lifecycle actions, :data:`kmrepo.library.policy.LIFECYCLE`)."""
     entry = entry_for(session, user, slug)
     if policy.is_searchable(entry):
-        access.record_access(session, entry, channel, visitor, user.id if user else None)
+        access.record_access(session, entry, channel, reader or access.Reader(user_id=user.id if user else None))
     return {
         **summary_of(entry),
         "status": entry.status,

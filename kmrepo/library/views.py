@@ -49,6 +49,21 @@ template_names(bp, {"markdown": lambda text: Markup(render_markdown(text))}, lib
                VISIBILITIES=VISIBILITIES)
 
 
+@bp.get("/health")
+def health():
+    """For monitors (send user agent ``kmrepo-healthcheck``): ``{"status": "ok",
+    "entries": n, "index": n, "index_problem": null or {...}}``; 503 when the database
+    cannot be read. Never counts as an access."""
+    session = db.session()
+    try:
+        entries = index_sync.searchable_count(session)
+    except Exception:  # noqa: BLE001 -- a monitor needs an answer, not a traceback
+        return {"status": "database unavailable"}, 503
+    backend = index_sync.backend_of(session)
+    return {"status": "ok", "entries": entries, "index": backend.count(),
+            "index_problem": index_sync.index_problem(session)}
+
+
 # -- reading -----------------------------------------------------------------------------
 
 
@@ -99,8 +114,13 @@ def _open(slug: str) -> dict:
     """:func:`kmrepo.library.service.open_entry` for this request (one access), with
     each attachment's URL."""
     user = current_user()
-    visitor = "" if user else address_hash(request.remote_addr, current_app.config["SECRET_KEY"])
-    data = service.open_entry(db.session(), user, slug, "api" if is_api() else "web", visitor)
+    agent = request.headers.get("User-Agent", "")
+    reader = access.Reader(
+        user_id=user.id if user else None,
+        visitor="" if user else address_hash(f"{request.remote_addr}|{agent}" if request.remote_addr else "",
+                                             current_app.config["SECRET_KEY"]),
+        user_agent=agent, machine=is_api() and request.headers.get("X-Machine-Read", "") in ("1", "true", "yes"))
+    data = service.open_entry(db.session(), user, slug, "api" if is_api() else "web", reader)
     for a in data["attachments"]:
         a["url"] = url_for("library.attachment", attachment_id=a["id"], filename=a["filename"])
     return data
