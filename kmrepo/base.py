@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import DeclarativeBase
 
 #: The areas that own tables, in import order (later ones refer to earlier ones).
-AREAS_WITH_MODELS = ("accounts", "library", "training", "corner")
+AREAS_WITH_MODELS = ("accounts", "library", "training", "corner", "plans")
 
 
 class Base(DeclarativeBase):

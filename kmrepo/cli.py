@@ -21,7 +21,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import func, select
 
-from . import backup, create_app, db
+from . import backup, clock, create_app, db
 from .accounts import service as accounts
 from .accounts.models import User
 from .errors import DomainError
@@ -98,6 +98,40 @@ def reindex_command():
     with click.progressbar(length=total, label="กำลังสร้างดัชนี (indexing)", file=sys.stderr, show_pos=True) as bar:
         n = index_sync.reindex(session, index_sync.backend_of(session), progress=bar.update)
     click.echo(f"indexed {n} entries in {time.perf_counter() - started:.1f} s")
+
+
+@cli.command("import-plan")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--fiscal-year", default="", help="Buddhist Era fiscal year, when the plan names none (e.g. 2570).")
+@with_appcontext
+def import_plan_command(files, fiscal_year):
+    """Import KM plans written like the tables of ../shared/km-plans (tab-separated rows)."""
+    from .plans import service as plans
+    from .thai_dates import parse_fiscal_year
+
+    session = db.session()
+    failed = 0
+    try:
+        fy = parse_fiscal_year(fiscal_year, clock.today()) if fiscal_year else None
+    except DomainError as exc:
+        raise click.BadParameter(str(exc), param_hint="--fiscal-year") from exc
+    for path in files:
+        try:
+            with open(path, encoding="utf-8-sig") as fh:
+                text = fh.read()
+            report = plans.import_plan(session, text, os.path.abspath(path), fy)
+        except (OSError, UnicodeDecodeError, DomainError) as exc:
+            session.rollback()
+            failed += 1
+            click.echo(f"error: {path}: {exc}", err=True)
+            continue
+        click.echo(f"{path}: {'created' if report.created else 'updated'} plan {report.plan_id} "
+                   f"(fiscal year {report.fiscal_year}): {report.kmp} KMP activities, {report.cmp} CMP elements, "
+                   f"{report.targets_parsed} of {report.kmp + report.cmp} targets read")
+        for line, row, why in report.problems:
+            click.echo(f"  line {line}: kept as text ({why}): {row[:120]}")
+    if failed:
+        sys.exit(1)
 
 
 @cli.command("extract-text")

@@ -13,7 +13,7 @@ from kmrepo import create_app
 from kmrepo.db import session as db_session
 from kmrepo.library.loader import load_paths
 
-from .helpers import PASSWORD, ROLE_ACCOUNTS, AuthActions
+from .helpers import PASSWORD, ROLE_ACCOUNTS, SAMPLE_PLAN, AuthActions
 
 REPO = Path(__file__).resolve().parent.parent
 KM_PLANS = REPO.parent / "shared" / "km-plans"
@@ -65,6 +65,9 @@ def site(tmp_path_factory):
         db_session().add(TrainingRecord(trainee=reader, unit_id=reader.department_id, course="การจัดเก็บภาษีป้าย",
                                         returned_on=date(2026, 11, 20)))
         db_session().commit()
+        from kmrepo.plans.service import import_plan
+
+        import_plan(db_session(), SAMPLE_PLAN, "sample-plan.txt")
     account_models.PASSWORD_HASH_METHOD = hashing
     return app
 

@@ -27,7 +27,8 @@ NOT_DATA_PAGES = {
     "library.entry_new", "library.entry_edit", "library.item_new", "library.item_edit", "library.access_logs", "library.attachment", "static",
     "training.record_new", "training.record_edit", "training.report", "training.print_report",
     "training.deadlines_xlsx", "training.attachment", "library.changes_feed", "corner.unit_new", "corner.unit_edit",
-    "library.health",
+    "library.health", "plans.plan_new", "plans.plan_edit", "plans.activity_new", "plans.activity_edit",
+    "plans.kpi_print", "plans.kpi_xlsx",
 }
 
 
@@ -54,7 +55,12 @@ def _sample_args(app) -> dict[str, object]:
 
         record = db_session().scalar(select(TrainingRecord.id))
         unit = client.get("/api/units").get_json()[0]["id"]
-    return {"slug": entry, "item_id": item, "name": tag, "record_id": record, "unit_id": unit}
+        from kmrepo.plans.models import KmPlan, PlanActivity
+
+        plan = db_session().scalar(select(KmPlan.id))
+        activity = db_session().scalar(select(PlanActivity.id).where(PlanActivity.plan_id == plan))
+    return {"slug": entry, "item_id": item, "name": tag, "record_id": record, "unit_id": unit, "plan_id": plan,
+            "activity_id": activity}
 
 
 def test_every_html_page_has_its_json_twin(site):

@@ -30,9 +30,10 @@ from sqlalchemy.orm import Session
 
 from .. import clock
 from ..accounts import audit
+from ..accounts.models import Department
 from ..errors import BadInput
 from ..thai_dates import fiscal_year, to_thai_time
-from .models import AccessLog, Entry
+from .models import AccessLog, Entry, KnowledgeItem, entry_knowledge_items
 
 #: Repeated views of one entry by one reader within this time count once.
 REPEAT_WINDOW = timedelta(minutes=30)
@@ -161,6 +162,41 @@ def access_stats(session: Session, fy: int, visible: list[str] | None = None) ->
         by_entry=by_entry,
         by_month=[(y, m, n) for (y, m), n in sorted(months.items())],
     )
+
+
+def access_breakdown(session: Session, fy: int, unit_id: int | None = None, item_id: int | None = None) -> dict:
+    """Accesses of Buddhist Era fiscal year ``fy`` (of one unit's entries, or one
+    knowledge item's, when given): ``{"total", "by_month": {"YYYY-MM": n} for each of
+    the twelve months October to September (Thai time), "by_unit": {unit name or "":
+    n}, "by_knowledge_item": {name: n}}`` (an entry tagged to two items counts for each)."""
+    q = (select(AccessLog.accessed_at, Entry.id, Department.name).join(Entry, Entry.id == AccessLog.entry_id)
+         .outerjoin(Department, Department.id == Entry.department_id).where(AccessLog.fiscal_year == fy))
+    if unit_id is not None:
+        q = q.where(Entry.department_id == unit_id)
+    if item_id is not None:
+        q = q.where(Entry.id.in_(select(entry_knowledge_items.c.entry_id)
+                                 .where(entry_knowledge_items.c.knowledge_item_id == item_id)))
+    start_year = fy - 543 - 1
+    by_month = {f"{start_year + (m < 10)}-{m:02d}": 0 for m in (10, 11, 12, *range(1, 10))}
+    by_unit: dict[str, int] = {}
+    per_entry: dict[int, int] = {}
+    total = 0
+    for moment, entry_id, unit in session.execute(q):
+        local = to_thai_time(moment)
+        key = f"{local.year}-{local.month:02d}"
+        by_month[key] = by_month.get(key, 0) + 1
+        by_unit[unit or ""] = by_unit.get(unit or "", 0) + 1
+        per_entry[entry_id] = per_entry.get(entry_id, 0) + 1
+        total += 1
+    by_item: dict[str, int] = {}
+    if per_entry:
+        for entry_id, name in session.execute(
+                select(entry_knowledge_items.c.entry_id, KnowledgeItem.name)
+                .join(KnowledgeItem, KnowledgeItem.id == entry_knowledge_items.c.knowledge_item_id)
+                .where(entry_knowledge_items.c.entry_id.in_(list(per_entry)))):
+            by_item[name] = by_item.get(name, 0) + per_entry[entry_id]
+    order = lambda d: dict(sorted(d.items(), key=lambda kv: (-kv[1], kv[0])))
+    return {"total": total, "by_month": by_month, "by_unit": order(by_unit), "by_knowledge_item": order(by_item)}
 
 
 def purge_older_than(session: Session, days: int, actor=None) -> int:
