@@ -17,7 +17,7 @@ def _num(value: float, digits: str) -> str:
 
 
 def bar_chart(title: str, labels: list[str], values: list[float], digits: str = "arabic",
-              width: int = 640, height: int = 220) -> str:
+              width: int = 560, height: int = 260) -> str:
     """Vertical bars, one per label (months), with the value over each bar."""
     n = max(len(values), 1)
     top = max([*values, 1])
@@ -38,17 +38,17 @@ def bar_chart(title: str, labels: list[str], values: list[float], digits: str = 
 
 
 def hbar_chart(title: str, labels: list[str], values: list[float], digits: str = "arabic",
-               width: int = 640, row: int = 26) -> str:
+               width: int = 560, row: int = 30) -> str:
     """Horizontal bars, one per label (units), the label on the left."""
     top = max([*values, 1])
-    label_w, pad = 220, 8
+    label_w, pad = 230, 8
     height = max(row * len(values), row) + 2 * pad
     parts = [(f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" '
              f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>')]
     for i, (label, value) in enumerate(zip(labels, values, strict=True)):
         y = pad + i * row
         w = (width - label_w - 60) * value / top
-        short = label if len(label) <= 28 else label[:27] + "…"
+        short = label if len(label) <= 24 else label[:23] + "…"
         parts.append(f'<text x="{label_w - 6}" y="{y + row * 0.65:.1f}" class="label end">{escape(short or "ไม่ระบุ")}</text>')
         parts.append(f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row - 8}" class="bar"/>')
         parts.append(f'<text x="{label_w + w + 4:.1f}" y="{y + row * 0.65:.1f}" class="value start">{_num(value, digits)}</text>')
