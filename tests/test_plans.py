@@ -210,3 +210,37 @@ def test_the_year_exports_to_a_workbook_and_prints_on_a4(app, client, auth):
     printed = client.get("/kpi/print", query_string={"fiscal_year": "2570"}).get_data(as_text=True)
     assert "รายงานผลการดำเนินงานตามแผนการจัดการความรู้" in printed and "print-report.css" in printed
     assert "ลงชื่อ" in printed and 'class="searchbar' not in printed
+
+
+def test_evidence_files_are_attached_served_to_the_km_team_and_kept_across_a_reimport(app, client, auth):
+    from kmrepo.plans.service import import_plan
+
+    plan_id = _seed(client, auth, app)
+    auth.login("km_team")
+    activity = client.get(f"/api/plans/{plan_id}").get_json()["activities"][0]
+    resp = auth.post(f"/plans/activities/{activity['id']}/evidence?plan={plan_id}",
+                     {"file": (io.BytesIO("รายงานการประชุม ครั้งที่ ๑".encode()), "รายงานการประชุม.txt")},
+                     content_type="multipart/form-data", follow_redirects=True)
+    assert "แนบไฟล์หลักฐาน รายงานการประชุม.txt แล้ว" in resp.get_data(as_text=True)
+    refused = auth.post(f"/plans/activities/{activity['id']}/evidence?plan={plan_id}",
+                        {"file": (io.BytesIO(b"MZ\x90\x00" + b"\x00" * 64), "virus.txt")},
+                        content_type="multipart/form-data", follow_redirects=True)
+    assert "ไม่รับไฟล์" in refused.get_data(as_text=True)
+    files = client.get(f"/api/plans/{plan_id}").get_json()["activities"][0]["files"]
+    assert [f["filename"] for f in files] == ["รายงานการประชุม.txt"]
+    url = f"/plans/evidence/{files[0]['id']}/รายงานการประชุม.txt"
+    assert client.get(url).data.decode() == "รายงานการประชุม ครั้งที่ ๑"
+    row = next(r for p in client.get("/api/kpi?fiscal_year=2570").get_json()["plans"] for r in p["indicators"]
+               if r["id"] == activity["id"])
+    assert row["files"] == ["รายงานการประชุม.txt"]
+    with app.app_context():
+        import_plan(db_session(), SAMPLE_PLAN, "sample.txt")  # the same document again
+    assert [f["filename"] for f in client.get(f"/api/plans/{plan_id}").get_json()["activities"][0]["files"]] == [
+        "รายงานการประชุม.txt"]
+    auth.logout()
+    auth.login("reader")
+    assert client.get(url).status_code in (403, 404)
+    auth.logout()
+    auth.login("km_team")
+    assert auth.post(f"/plans/evidence/{files[0]['id']}/remove").status_code == 303
+    assert client.get(url).status_code == 404

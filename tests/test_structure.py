@@ -28,7 +28,7 @@ NOT_DATA_PAGES = {
     "training.record_new", "training.record_edit", "training.report", "training.print_report",
     "training.deadlines_xlsx", "training.attachment", "library.changes_feed", "corner.unit_new", "corner.unit_edit",
     "library.health", "plans.plan_new", "plans.plan_edit", "plans.activity_new", "plans.activity_edit",
-    "plans.kpi_print", "plans.kpi_xlsx",
+    "plans.kpi_print", "plans.kpi_xlsx", "plans.evidence",
 }
 
 

@@ -56,6 +56,8 @@ AUDIT_ACTIONS = {
     "plan_imported": "นำเข้าแผนการจัดการความรู้",
     "plan_approved": "อนุมัติแผนการจัดการความรู้",
     "activity_saved": "บันทึกกิจกรรมในแผนการจัดการความรู้",
+    "evidence_added": "แนบไฟล์หลักฐานของแผน",
+    "evidence_removed": "ลบไฟล์หลักฐานของแผน",
     "item_restored": "นำองค์ความรู้กลับมาใช้",
     "access_logs_purged": "ลบบันทึกการเข้าถึงเก่า",
     "report_submitted": "ส่งรายงานผลการอบรม",

@@ -112,8 +112,30 @@ class PlanActivity(Base):
     manual_evidence: Mapped[str] = mapped_column(Text, default="")
 
     plan: Mapped[KmPlan] = relationship(back_populates="activities")
+    files: Mapped[list[EvidenceFile]] = relationship(
+        back_populates="activity", cascade="all, delete-orphan", order_by="EvidenceFile.id")
 
     @property
     def kind_label(self) -> str:
         """"KMP ๕" / "CMP ๒" style label (Arabic digits), or the kind alone."""
         return f"{self.kind.upper()} {self.step}" if self.step else self.kind.upper()
+
+
+class EvidenceFile(Base):
+    """A file evidencing an activity (a meeting report, a photo, an order), stored as
+    attachments are (:mod:`kmrepo.library.uploads`: checked by content, random name
+    under ``<instance>/uploads``)."""
+
+    __tablename__ = "km_plan_evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("km_plan_activities.id", ondelete="CASCADE"), index=True)
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+
+    activity: Mapped[PlanActivity] = relationship(back_populates="files")

@@ -18,7 +18,7 @@ from .. import clock
 from ..accounts import audit
 from ..accounts.models import Department
 from ..errors import BadInput, NotFound, Refused
-from ..library import access
+from ..library import access, uploads
 from ..library.models import KnowledgeItem
 from ..library.policy import visibilities
 from ..thai_dates import BE_OFFSET, MONTHS, fiscal_year_bounds, format_thai_date, parse_fiscal_year
@@ -26,7 +26,7 @@ from ..training import service as training
 from . import policy
 from .importer import parse_plan
 from .measures import MANUAL, MEASURES, compute, entries_by_unit, guess
-from .models import ACTIVITY_KINDS, ACTIVITY_STATUSES, PLAN_STATUSES, KmPlan, PlanActivity
+from .models import ACTIVITY_KINDS, ACTIVITY_STATUSES, PLAN_STATUSES, EvidenceFile, KmPlan, PlanActivity
 from .targets import Target, parse_period, parse_target
 
 _ARABIC = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
@@ -103,6 +103,8 @@ def _activity_row(a: PlanActivity) -> dict:
         "target_group": a.target_group, "owner": a.owner, "evidence": a.evidence, "status": a.status,
         "status_label": ACTIVITY_STATUSES.get(a.status, a.status), "measure": a.measure,
         "manual_actual": a.manual_actual, "manual_evidence": a.manual_evidence,
+        "files": [{"id": f.id, "filename": f.filename, "size": f.size, "content_type": f.content_type}
+                  for f in a.files],
     }
 
 
@@ -301,18 +303,21 @@ def import_plan(session: Session, text: str, source_path: str, fiscal_year: int 
     plan.owner = session.scalar(select(Department).where(Department.name == parsed.owner)) if parsed.owner else None
     plan.strategic_issue, plan.reason = parsed.strategic_issue, parsed.reason
     plan.problems = "\n".join(f"บรรทัด {line}: {row} ({why})" for line, row, why in parsed.problems)
-    plan.activities = []
-    session.flush()
+    rows = []
     for position, a in enumerate(parsed.activities, 1):
-        old = kept.get((a.kind, a.number))
-        row = PlanActivity(position=position, step=a.step)
+        old = kept.pop((a.kind, a.number), None)
+        row = old or PlanActivity()
+        row.position = position
         _fill(row, ActivityFields(
             kind=a.kind, number=a.number, activity=a.activity, period_text=a.period_text, method=a.method,
             indicator=a.indicator, target_text=a.target_text, target_group=a.target_group, owner=a.owner,
             evidence=a.evidence, status=old.status if old else "not_started", measure=old.measure if old else "",
             manual_actual=old.manual_actual if old else None, manual_evidence=old.manual_evidence if old else ""), fy)
         row.step = a.step
-        plan.activities.append(row)
+        rows.append(row)
+    # A row the document no longer has goes, unless the site gave it evidence files.
+    rows += [old for old in kept.values() if old.files]
+    plan.activities = rows
     _changed(plan)
     session.flush()
     audit.record(session, "plan_imported", user, username="" if user else "(command line)",
@@ -320,6 +325,60 @@ def import_plan(session: Session, text: str, source_path: str, fiscal_year: int 
     session.commit()
     return ImportReport(plan.id, created, plan.title, fy, parsed.count("kmp"), parsed.count("cmp"),
                         sum(1 for a in parsed.activities if a.target.parsed), parsed.problems)
+
+
+# -- evidence files ---------------------------------------------------------------------------
+
+
+def add_evidence(session: Session, user, activity_id: int, filename: str | None, data: bytes, folder: str,
+                 max_bytes: int) -> EvidenceFile:
+    """Attach a file evidencing activity ``activity_id`` (checked as uploads are:
+    :func:`kmrepo.library.uploads.check`, raising UploadRefused); commits and audits
+    (evidence_added). Nothing is written when the check fails."""
+    if not policy.can_keep_plans(user):
+        raise Refused(f"{getattr(user, 'username', 'anonymous')} may not keep KM plans")
+    activity = session.get(PlanActivity, activity_id)
+    if activity is None:
+        raise NotFound(f"no activity {activity_id}", "ไม่พบกิจกรรมนี้")
+    checked = uploads.check(filename, data, max_bytes)
+    stored = uploads.store(folder, data)
+    try:
+        row = EvidenceFile(activity=activity, stored_name=stored, filename=checked.filename,
+                           content_type=checked.content_type, size=checked.size, sha256=checked.sha256,
+                           uploaded_by_id=user.id, created_at=clock.now())
+        session.add(row)
+        session.flush()
+        audit.record(session, "evidence_added", user, detail=f"plan {activity.plan_id}: {checked.filename}")
+        session.commit()
+    except Exception:
+        session.rollback()
+        uploads.discard(folder, stored)
+        raise
+    return row
+
+
+def evidence_for(session: Session, user, file_id: int, filename: str) -> EvidenceFile:
+    """The evidence file ``file_id`` named ``filename`` for one who may see the plan."""
+    row = session.get(EvidenceFile, file_id)
+    if row is None or row.filename != filename or not policy.can_view_kpi(user):
+        raise NotFound(f"no evidence file {file_id}/{filename}")
+    return row
+
+
+def remove_evidence(session: Session, user, file_id: int, folder: str) -> int:
+    """Remove an evidence file (the KM team); commits, audits, deletes the stored file;
+    returns the plan's id."""
+    if not policy.can_keep_plans(user):
+        raise Refused(f"{getattr(user, 'username', 'anonymous')} may not keep KM plans")
+    row = session.get(EvidenceFile, file_id)
+    if row is None:
+        raise NotFound(f"no evidence file {file_id}", "ไม่พบไฟล์หลักฐานนี้")
+    plan_id, stored, name = row.activity.plan_id, row.stored_name, row.filename
+    session.delete(row)
+    audit.record(session, "evidence_removed", user, detail=f"plan {plan_id}: {name}")
+    session.commit()
+    uploads.discard(folder, stored)
+    return plan_id
 
 
 # -- indicators -------------------------------------------------------------------------------
@@ -360,6 +419,7 @@ def kpi_data(session: Session, user, year: str | None, settings: training.Settin
                 "measure_label": MEASURES[a.measure].label if a.measure in MEASURES else "กรอกผลเอง",
                 "measured": actual is not None, "actual": actual, "met": target.met_by(actual),
                 "evidence": a.manual_evidence if a.measure == MANUAL else a.evidence, "status": a.status,
+                "files": [f.filename for f in a.files],
                 "status_label": ACTIVITY_STATUSES.get(a.status, a.status),
             })
         plans.append({"id": plan.id, "title": plan.title, "status": plan.status,
@@ -433,7 +493,7 @@ def kpi_xlsx(data: dict) -> bytes:
                           "" if r["target"] is None else f"{_comparator_text(r['comparator'])}{r['target']:g}",
                           "ยังไม่ได้วัด" if r["actual"] is None else r["actual"],
                           {True: "ผ่าน", False: "ยังไม่ผ่าน", None: "—"}[r["met"]], r["measure_label"],
-                          r["status_label"], r["evidence"]])
+                          r["status_label"], "\n".join([r["evidence"], *(f"ไฟล์: {f}" for f in r["files"])]).strip()])
         for col, width in zip("ABCDEFGHIJ", (50, 10, 40, 30, 12, 12, 12, 30, 16, 40), strict=True):
             sheet.column_dimensions[col].width = width
         for row in sheet.iter_rows(min_row=5):

@@ -4,6 +4,8 @@ each data page beside its JSON twin."""
 
 from __future__ import annotations
 
+import os
+
 from flask import (
     Blueprint,
     Response,
@@ -12,6 +14,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     session,
     url_for,
 )
@@ -21,7 +24,9 @@ from sqlalchemy import select
 from .. import clock, db
 from ..accounts.models import Department
 from ..errors import BadInput, NotFound
+from ..library.forms import UploadForm
 from ..library.models import KnowledgeItem
+from ..library.uploads import INLINE_TYPES, UploadRefused
 from ..thai_dates import MONTHS_ABBR, fiscal_year
 from ..training.service import settings_from
 from ..web import current_user, fiscal_year_arg, int_arg, page, require, template_names
@@ -202,3 +207,53 @@ def api_kpi_accesses():
     """``?fiscal_year=2570``: ``{"fiscal_year", "total", "by_month", "by_unit",
     "by_knowledge_item"}`` (:func:`service.accesses_data`)."""
     return service.accesses_data(db.session(), fiscal_year_arg())
+
+
+# -- evidence files ---------------------------------------------------------------------------
+
+
+def _upload_folder() -> str:
+    return os.path.join(current_app.instance_path, "uploads")
+
+
+@bp.post("/plans/activities/<id:activity_id>/evidence")
+@require(policy.can_keep_plans)
+def evidence_add(activity_id: int):
+    """Attach a file evidencing an activity (checked as every upload is)."""
+    form = UploadForm()
+    plan_id = int_arg("plan", 0) or None
+    back = url_for("plans.plan", plan_id=plan_id) if plan_id else url_for("plans.plans")
+    if not form.validate_on_submit():
+        flash(" ".join(e for errs in form.errors.values() for e in errs) or "คำขอไม่ถูกต้อง", "error")
+        return redirect(back, code=303)
+    limit = current_app.config["UPLOAD_MAX_BYTES"]
+    upload = form.file.data
+    try:
+        row = service.add_evidence(db.session(), current_user(), activity_id, upload.filename,
+                                   upload.read(limit + 1), _upload_folder(), limit)
+    except UploadRefused as err:
+        flash(f"ไม่รับไฟล์: {err.thai}", "error")
+        return redirect(back, code=303)
+    flash(f"แนบไฟล์หลักฐาน {row.filename} แล้ว", "info")
+    return redirect(url_for("plans.plan", plan_id=row.activity.plan_id), code=303)
+
+
+@bp.get("/plans/evidence/<id:file_id>/<path:filename>")
+@require(policy.can_view_kpi)
+def evidence(file_id: int, filename: str):
+    """Serve an evidence file with the safe headers attachments get."""
+    row = service.evidence_for(db.session(), current_user(), file_id, filename)
+    resp = send_file(os.path.join(_upload_folder(), row.stored_name), mimetype=row.content_type,
+                     as_attachment=row.content_type not in INLINE_TYPES, download_name=row.filename, max_age=0)
+    resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    resp.headers["Cache-Control"] = "private, no-store"
+    return resp
+
+
+@bp.post("/plans/evidence/<id:file_id>/remove")
+@require(policy.can_keep_plans)
+def evidence_remove(file_id: int):
+    """Remove an evidence file."""
+    plan_id = service.remove_evidence(db.session(), current_user(), file_id, _upload_folder())
+    flash("ลบไฟล์หลักฐานแล้ว", "info")
+    return redirect(url_for("plans.plan", plan_id=plan_id), code=303)
