@@ -7,7 +7,7 @@ import io
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from kmrepo.accounts.models import AuditEvent
 from kmrepo.db import session as db_session
@@ -244,3 +244,50 @@ def test_evidence_files_are_attached_served_to_the_km_team_and_kept_across_a_rei
     auth.login("km_team")
     assert auth.post(f"/plans/evidence/{files[0]['id']}/remove").status_code == 303
     assert client.get(url).status_code == 404
+
+
+def test_every_computed_measure_on_a_seeded_database(app, client, auth, load, write_entry, clock):
+    """Each measure kmrepo computes, for fiscal year 2570, against what was seeded."""
+    from kmrepo.accounts.models import Department, User
+    from kmrepo.corner.models import CornerEntry
+    from kmrepo.library.models import Entry
+    from kmrepo.plans.measures import MEASURES, compute, guess
+    from kmrepo.training.models import TrainingRecord
+    from kmrepo.training.service import Settings
+
+    clock.set_now(datetime(2026, 11, 2, 9, tzinfo=THAI_TZ))  # FY 2570
+    write_entry("m1", "คู่มือ", title="คู่มือ ก", type="manual", department="กองคลัง")
+    write_entry("m2", "คู่มือ", title="คู่มือ ข", type="manual", department="กองช่าง")
+    write_entry("a1", "บทความ", title="บทความ", department="กองคลัง")
+    load(write_entry.folder)
+    auth.login("reader")
+    client.get("/entries/m1")
+    auth.post("/entries/m1/useful", {"useful": "1"})
+    auth.logout()
+    with app.app_context():
+        s = db_session()
+        units = {d.name: d for d in s.scalars(select(Department))}  # กองคลัง, กองช่าง (+ the users' กองคลัง)
+        s.add(CornerEntry(department_id=units["กองคลัง"].id, entry_id=s.scalar(select(Entry.id).where(
+            Entry.slug == "m1")), position=1, note="", added_at=clock.now()))
+        reader = s.scalar(select(User).where(User.username == "reader"))
+        s.add_all([
+            TrainingRecord(trainee=reader, unit_id=reader.department_id, course="ก", returned_on=date(2026, 10, 1),
+                           submitted_on=date(2026, 10, 10), state="approved", followed_up_at=clock.now()),
+            TrainingRecord(trainee=reader, unit_id=reader.department_id, course="ข", returned_on=date(2026, 10, 2),
+                           submitted_on=date(2026, 11, 1), state="approved"),
+        ])
+        s.commit()
+        staff = s.scalar(select(func.count(User.id)))
+        got = {key: compute(s, key, 2570, Settings()) for key in MEASURES}
+    assert got["accesses"] == 1 and got["usable_entries"] == 1 and got["entries_revised"] == 0
+    assert got["entries_published"] == 3 and got["manuals"] == 2
+    assert got["units_with_manual"] == 100.0  # both units have a new manual
+    assert got["reports_on_time"] == 50.0 and got["supervisor_followups"] == 1
+    assert got["corner_share"] == 50.0
+    assert got["staff_trained"] == round(100 / staff, 1)
+    with app.app_context():
+        assert compute(db_session(), "reports_on_time", 2569, Settings()) is None  # none submitted: not measured
+    assert guess("- จำนวนการเข้าถึงฐานข้อมูลความรู้ด้านต่างๆ") == "accesses"
+    assert guess("ร้อยละของหน่วยงานที่มีมุมความรู้") == "corner_share"
+    assert guess("คู่มือการปฏิบัติงานอย่างน้อยหน่วยงานละ ๑ เรื่อง ทุกหน่วยงาน") == "units_with_manual"
+    assert guess("- มีคำสั่งแต่งตั้งคณะทำงาน") == "manual"

@@ -61,6 +61,19 @@ def _manuals(session, fy, _settings):
         Entry.status == library_policy.PUBLISHED, Entry.type == "manual", Entry.created_at < end)) or 0)
 
 
+def _units_with_manual(session, fy, _settings):
+    """Share of units with a manual published in the fiscal year (the Samut Songkhram
+    plan: at least one manual per unit per year)."""
+    start, end = fiscal_year_span(fy)
+    units = session.scalar(select(func.count(Department.id))) or 0
+    if not units:
+        return None
+    with_manual = session.scalar(select(func.count(distinct(Entry.department_id))).where(
+        Entry.status == library_policy.PUBLISHED, Entry.type == "manual", Entry.department_id.is_not(None),
+        Entry.created_at >= start, Entry.created_at < end)) or 0
+    return round(100 * with_manual / units, 1)
+
+
 def _reports_on_time(session, fy, settings):
     rate = training.kpi_data(session, fy, settings)["on_time_rate"]
     return None if rate is None else round(100 * rate, 1)
@@ -94,6 +107,7 @@ MEASURES = {m.key: m for m in (
     Measure("entries_revised", "จำนวนเอกสารความรู้ที่ได้รับการปรับปรุง", "items", _revised),
     Measure("usable_entries", "จำนวนความรู้ที่นำไปใช้ประโยชน์ได้", "items", _usable),
     Measure("manuals", "จำนวนคู่มือการปฏิบัติงานที่เผยแพร่", "items", _manuals),
+    Measure("units_with_manual", "ร้อยละของหน่วยงานที่มีคู่มือการปฏิบัติงานใหม่ในปี", "percent", _units_with_manual),
     Measure("reports_on_time", "ร้อยละของรายงานผลการอบรมที่ส่งภายใน ๑๕ วัน", "percent", _reports_on_time),
     Measure("supervisor_followups", "จำนวนการติดตามผลหลังการอบรมโดยผู้บังคับบัญชา", "times", _followups),
     Measure("corner_share", "ร้อยละของหน่วยงานที่มีมุมความรู้", "percent", _corner_share),
@@ -110,6 +124,7 @@ _GUESSES = (
     (r"ติดตามผล.*(อบรม|พัฒนา)", "supervisor_followups"),
     (r"ได้รับการปรับปรุง|ปรับปรุงฐานข้อมูล", "entries_revised"),
     (r"นำไปใช้(ได้|ประโยชน์)", "usable_entries"),
+    (r"คู่มือ.*(ทุก|แต่ละ|ต่อ)\s*(หน่วยงาน|กอง|ส่วน)|(หน่วยงาน|กอง|ส่วน).*มีคู่มือ", "units_with_manual"),
     (r"คู่มือ", "manuals"),
     (r"ได้รับการ(อบรม|พัฒนา)", "staff_trained"),
 )
