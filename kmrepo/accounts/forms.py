@@ -48,6 +48,23 @@ class UserForm(FlaskForm):
     password = PasswordField("รหัสผ่านเริ่มต้น", validators=[Optional(), Length(max=200)])
 
 
+def thai_number(field, message: str) -> None:
+    """Validate a number field typed as offices type numbers (Thai or Arabic digits,
+    thousands commas): its data becomes a float, or None when empty;
+    ValidationError(``message``) otherwise."""
+    text = (field.data or "").replace(",", "").strip().translate(_ARABIC_DIGITS)
+    if not text:
+        field.data = None
+        return
+    try:
+        field.data = float(text)
+    except ValueError as err:
+        raise ValidationError(message) from err
+
+
+_ARABIC_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+
+
 class ThaiDateField(StringField):
     """A date typed as offices type it (``1 มี.ค. 2570``, ``๑/๓/๒๕๗๐``, ``2027-03-01``);
     ``.date`` holds the parsed date after validation."""

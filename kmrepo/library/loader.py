@@ -144,16 +144,22 @@ def find_files(paths: Iterable[str]) -> tuple[list[str], list[str], list[tuple[s
 # -- parsing -------------------------------------------------------------------------
 
 
-def read_text(path: str) -> tuple[str, str]:
-    """Read ``path`` as UTF-8 text; return ``(text, sha256)``. Raises :class:`LoadError`."""
+def read_bytes(path: str, limit: int) -> bytes:
+    """The bytes of ``path``; :class:`LoadError` when it cannot be read or is larger
+    than ``limit`` bytes (nothing is read then)."""
     try:
         size = os.path.getsize(path)
-        if size > MAX_FILE_BYTES:
-            raise LoadError(f"file is too large ({size // 1024} KiB; the limit is {MAX_FILE_BYTES // 1024} KiB)")
+        if size > limit:
+            raise LoadError(f"file is too large ({size // 1024} KiB; the limit is {limit // 1024} KiB)")
         with open(path, "rb") as fh:
-            data = fh.read()
+            return fh.read()
     except OSError as exc:
         raise LoadError(f"cannot read file: {exc.strerror or exc}") from exc
+
+
+def read_text(path: str) -> tuple[str, str]:
+    """Read ``path`` as UTF-8 text; return ``(text, sha256)``. Raises :class:`LoadError`."""
+    data = read_bytes(path, MAX_FILE_BYTES)
     if b"\x00" in data:
         raise LoadError("binary file, not text")
     try:
@@ -217,16 +223,9 @@ def parse_document(path: str, stem: str) -> ParsedEntry:
     """Parse a PDF, DOCX or XLSX file into an entry with the file attached (see the
     module docstring). The file is checked as an upload is (type from its bytes, no
     macros, no zip bomb: :func:`kmrepo.library.uploads.check`). Raises :class:`LoadError`."""
-    name = os.path.basename(path)
+    data = read_bytes(path, MAX_DOCUMENT_BYTES)
     try:
-        size = os.path.getsize(path)
-        if size > MAX_DOCUMENT_BYTES:
-            raise LoadError(f"file is too large ({size // 1024} KiB; the limit is {MAX_DOCUMENT_BYTES // 1024} KiB)")
-        with open(path, "rb") as fh:
-            data = fh.read()
-        checked = uploads.check(name, data, MAX_DOCUMENT_BYTES)
-    except OSError as exc:
-        raise LoadError(f"cannot read file: {exc.strerror or exc}") from exc
+        checked = uploads.check(os.path.basename(path), data, MAX_DOCUMENT_BYTES)
     except uploads.UploadRefused as exc:
         raise LoadError(str(exc)) from exc
     found = extract.extract(checked.content_type, data)

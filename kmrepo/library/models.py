@@ -175,17 +175,12 @@ class AccessLog(Base):
     entry: Mapped[Entry] = relationship()
 
 
-class Attachment(Base):
-    """A file attached to an entry. The bytes live in ``<instance>/uploads/<stored_name>``
-    (a random name, outside the web root); ``filename`` is the checked name the user
-    gave, ``content_type`` the type found from the content, ``size`` in bytes.
-    ``text`` is the file's text, searched with its entry, and ``text_status`` a key of
-    :data:`kmrepo.library.extract.STATUSES` (why there is none, when there is none)."""
+class StoredFile:
+    """The columns of a file kept in ``<instance>/uploads/<stored_name>`` (a random name,
+    outside the web root: :mod:`kmrepo.library.uploads`): ``filename`` is the checked name
+    the user gave, ``content_type`` the type found from the content, ``size`` in bytes,
+    ``sha256`` hex. A mixin of the tables that keep files."""
 
-    __tablename__ = "attachments"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), index=True)
     stored_name: Mapped[str] = mapped_column(String(64), unique=True)
     filename: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(100))
@@ -193,6 +188,17 @@ class Attachment(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+
+
+class Attachment(StoredFile, Base):
+    """A file attached to an entry (:class:`StoredFile`).
+    ``text`` is the file's text, searched with its entry, and ``text_status`` a key of
+    :data:`kmrepo.library.extract.STATUSES` (why there is none, when there is none)."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), index=True)
     text: Mapped[str] = mapped_column(Text, default="", deferred=True)
     text_status: Mapped[str] = mapped_column(String(20), default="pending")
 

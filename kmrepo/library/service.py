@@ -555,18 +555,17 @@ def store_attachment(session: Session, entry: Entry, filename: str | None, data:
     may attach (a trainee to its own report: :mod:`kmrepo.training.service`)."""
     checked = uploads.check(filename, data, max_bytes)
     found = extract.extract(checked.content_type, data)
-    stored = uploads.store(folder, data)
-    try:
-        att = Attachment(entry=entry, stored_name=stored, filename=checked.filename,
-                         content_type=checked.content_type, size=checked.size, sha256=checked.sha256,
-                         uploaded_by_id=user.id, text=found.text, text_status=found.status)
-        session.add(att)
-        entry.updated_at = clock.now()  # what it is found by changed: the index's stamp follows
-        session.flush()
-        audit.record(session, "file_uploaded", user, target=entry, detail=checked.filename)
-        session.commit()
-    except Exception:
-        session.rollback()
-        uploads.discard(folder, stored)
-        raise
+    with uploads.stored_unless_failed(folder, data) as stored:
+        try:
+            att = Attachment(entry=entry, stored_name=stored, filename=checked.filename,
+                             content_type=checked.content_type, size=checked.size, sha256=checked.sha256,
+                             uploaded_by_id=user.id, text=found.text, text_status=found.status)
+            session.add(att)
+            entry.updated_at = clock.now()  # what it is found by changed: the index's stamp follows
+            session.flush()
+            audit.record(session, "file_uploaded", user, target=entry, detail=checked.filename)
+            session.commit()
+        except Exception:
+            session.rollback()
+            raise
     return att

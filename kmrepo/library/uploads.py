@@ -15,6 +15,8 @@ import os
 import secrets
 import unicodedata
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import filetype
@@ -160,6 +162,19 @@ def store(folder: str, data: bytes) -> str:
         fh.write(data)
     os.replace(tmp, os.path.join(folder, stored))
     return stored
+
+
+@contextmanager
+def stored_unless_failed(folder: str, data: bytes) -> Iterator[str]:
+    """``with stored_unless_failed(folder, data) as name:`` store ``data`` (:func:`store`)
+    for the block to record; when the block raises, the file is deleted again and the
+    error goes on, so no file is left that nothing records."""
+    stored = store(folder, data)
+    try:
+        yield stored
+    except BaseException:
+        discard(folder, stored)
+        raise
 
 
 def discard(folder: str, stored: str) -> None:

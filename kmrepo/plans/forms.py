@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from ..accounts.forms import REQUIRED
+from ..accounts.forms import REQUIRED, thai_number
 from .measures import MANUAL, MEASURES
 from .models import ACTIVITY_KINDS, ACTIVITY_STATUSES
 
@@ -48,11 +48,4 @@ class ActivityForm(FlaskForm):
     manual_evidence = TextAreaField("หลักฐานของผลที่กรอกเอง", validators=[Optional(), LONG])
 
     def validate_manual_actual(self, field) -> None:
-        value = (field.data or "").strip().translate(_ARABIC).replace(",", "")
-        if not value:
-            field.data = None
-            return
-        try:
-            field.data = float(value)
-        except ValueError as exc:
-            raise ValidationError("ผลที่ได้ต้องเป็นตัวเลข เช่น ๖ หรือ 80.5") from exc
+        thai_number(field, "ผลที่ได้ต้องเป็นตัวเลข เช่น ๖ หรือ 80.5")

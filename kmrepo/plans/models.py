@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .. import clock
 from ..accounts.models import Department, User
 from ..base import Base
-from ..library.models import KnowledgeItem
+from ..library.models import KnowledgeItem, StoredFile
 
 #: Plan statuses: the KM team drafts, the CKO approves (audited).
 PLAN_STATUSES = {"draft": "ฉบับร่าง", "approved": "อนุมัติแล้ว"}
@@ -121,21 +121,13 @@ class PlanActivity(Base):
         return f"{self.kind.upper()} {self.step}" if self.step else self.kind.upper()
 
 
-class EvidenceFile(Base):
+class EvidenceFile(StoredFile, Base):
     """A file evidencing an activity (a meeting report, a photo, an order), stored as
-    attachments are (:mod:`kmrepo.library.uploads`: checked by content, random name
-    under ``<instance>/uploads``)."""
+    attachments are (:class:`~kmrepo.library.models.StoredFile`)."""
 
     __tablename__ = "km_plan_evidence"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     activity_id: Mapped[int] = mapped_column(ForeignKey("km_plan_activities.id", ondelete="CASCADE"), index=True)
-    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
-    filename: Mapped[str] = mapped_column(String(255))
-    content_type: Mapped[str] = mapped_column(String(100))
-    size: Mapped[int] = mapped_column(Integer)
-    sha256: Mapped[str] = mapped_column(String(64))
-    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
 
     activity: Mapped[PlanActivity] = relationship(back_populates="files")

@@ -341,19 +341,18 @@ def add_evidence(session: Session, user, activity_id: int, filename: str | None,
     if activity is None:
         raise NotFound(f"no activity {activity_id}", "ไม่พบกิจกรรมนี้")
     checked = uploads.check(filename, data, max_bytes)
-    stored = uploads.store(folder, data)
-    try:
-        row = EvidenceFile(activity=activity, stored_name=stored, filename=checked.filename,
-                           content_type=checked.content_type, size=checked.size, sha256=checked.sha256,
-                           uploaded_by_id=user.id, created_at=clock.now())
-        session.add(row)
-        session.flush()
-        audit.record(session, "evidence_added", user, detail=f"plan {activity.plan_id}: {checked.filename}")
-        session.commit()
-    except Exception:
-        session.rollback()
-        uploads.discard(folder, stored)
-        raise
+    with uploads.stored_unless_failed(folder, data) as stored:
+        try:
+            row = EvidenceFile(activity=activity, stored_name=stored, filename=checked.filename,
+                               content_type=checked.content_type, size=checked.size, sha256=checked.sha256,
+                               uploaded_by_id=user.id, created_at=clock.now())
+            session.add(row)
+            session.flush()
+            audit.record(session, "evidence_added", user, detail=f"plan {activity.plan_id}: {checked.filename}")
+            session.commit()
+        except Exception:
+            session.rollback()
+            raise
     return row
 
 

@@ -6,9 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from indexer.normalize import fold_digits
-
-from ..accounts.forms import REQUIRED, MultiCheckboxField, ThaiDateField
+from ..accounts.forms import REQUIRED, MultiCheckboxField, ThaiDateField, thai_number
 from .models import REPORT_SECTIONS, TRAINING_KINDS
 
 
@@ -26,14 +24,7 @@ class RecordForm(FlaskForm):
     knowledge_items = MultiCheckboxField("องค์ความรู้ที่เกี่ยวข้อง", coerce=int, choices=[])
 
     def validate_cost(self, field) -> None:
-        text = fold_digits((field.data or "").replace(",", "").strip())
-        if not text:
-            field.data = None
-            return
-        try:
-            field.data = float(text)
-        except ValueError as err:
-            raise ValidationError("ค่าใช้จ่ายต้องเป็นตัวเลข เช่น 3,500") from err
+        thai_number(field, "ค่าใช้จ่ายต้องเป็นตัวเลข เช่น 3,500")
         if not 0 <= field.data < 10**9:
             raise ValidationError("ค่าใช้จ่ายไม่ถูกต้อง")
 
