@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import unquote
+
 from .helpers import AuthActions, search
 
 FORM = {"title": "คู่มือการเบิกค่าเช่าบ้าน", "type": "manual", "summary": "ขั้นตอนการเบิก",
@@ -13,7 +15,7 @@ def test_an_entry_from_draft_to_published_to_retired(app, client, auth):
     auth.login("contributor")
     resp = auth.post("/entries/new", FORM)
     assert resp.status_code == 302
-    slug = resp.headers["Location"].rsplit("/", 1)[1]
+    slug = unquote(resp.headers["Location"].rsplit("/", 1)[1])
     entry = client.get(f"/api/entries/{slug}").get_json()
     assert entry["status"] == "draft" and entry["fiscal_year"] == 2568
     assert entry["tags"] == ["การเงิน", "ค่าเช่าบ้าน"] and entry["can_edit"] and entry["actions"] == ["submit"]
@@ -76,7 +78,7 @@ def test_a_draft_can_be_deleted_and_a_file_removed_but_published_knowledge_is_on
     auth.login("km_team")
     resp = auth.post("/entries/new", {"title": "ร่างที่จะลบ", "type": "manual", "body": "ร่าง", "visibility": "internal",
                                       "department": "0"})
-    slug = resp.headers["Location"].rsplit("/", 1)[-1]
+    slug = unquote(resp.headers["Location"].rsplit("/", 1)[-1])
     auth.post(f"/entries/{slug}/files", {"file": (io.BytesIO("แนบ".encode()), "แนบ.txt")},
               content_type="multipart/form-data")
     auth.post("/entries/pub/files", {"file": (io.BytesIO("ไฟล์".encode()), "ไฟล์.txt")}, content_type="multipart/form-data")
@@ -113,7 +115,7 @@ def test_the_live_preview_is_the_published_rendering_and_only_for_writers(client
     # without the page's token the preview is refused, as every other write is
     assert client.post("/api/entries/preview", json={"body": body}).status_code == 400
     preview = client.post("/api/entries/preview", json={"body": body}, headers={"X-CSRFToken": token}).get_json()
-    assert "<h2>ขั้นตอน</h2>" in preview["html"] and "<strong>ยื่นแบบ</strong>" in preview["html"]
+    assert "<h2 id=\"ขั้นตอน\">ขั้นตอน <a class=\"anchor\"" in preview["html"] and "<strong>ยื่นแบบ</strong>" in preview["html"]
     assert "<script>" not in preview["html"] and "javascript:" not in preview["html"]
     assert preview["problem"] is None
     # the same sanitised HTML the published page shows

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import unquote
 
 from sqlalchemy import func, select
 
@@ -34,7 +35,7 @@ def test_a_failed_index_write_keeps_the_edit_says_so_and_is_repaired_at_start(ap
         resp = auth.post("/entries/new", {"title": "คู่มือใหม่", "type": "manual", "body": "ระเบียบการเบิกจ่ายค่าเช่าบ้าน",
                                           "visibility": "public", "department": "0"})
     assert resp.status_code == 302  # the writer is not failed: the entry is saved
-    slug = resp.headers["Location"].rsplit("/", 1)[-1]
+    slug = unquote(resp.headers["Location"].rsplit("/", 1)[-1])
     assert auth.post(f"/entries/{slug}/status", {"action": "submit"}).status_code == 302
     assert auth.post(f"/entries/{slug}/status", {"action": "approve"}).status_code == 302
     assert auth.post(f"/entries/{slug}/status", {"action": "publish"}).status_code == 302

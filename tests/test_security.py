@@ -23,8 +23,10 @@ PAYLOADS = [
     line for line in Path(__file__).with_name("xss_payloads.txt").read_text(encoding="utf-8").splitlines()
     if line and not line.startswith("#")
 ]
+# <details> is the site's own (folding filters and contents); in what users write it is not
+# allowed at all (ALLOWED_TAGS, checked below), and no tag may carry an event handler.
 DANGEROUS_TAGS = {"script", "iframe", "frame", "frameset", "object", "embed", "applet", "base", "svg", "math",
-                  "style", "template", "video", "audio", "source", "details"}
+                  "style", "template", "video", "audio", "source"}
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "background", "data", "xlink:href", "poster"}
 
 

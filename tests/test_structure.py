@@ -27,7 +27,7 @@ NOT_DATA_PAGES = {
     "library.entry_new", "library.entry_edit", "library.item_new", "library.item_edit", "library.access_logs", "library.attachment", "static",
     "training.record_new", "training.record_edit", "training.report", "training.print_report",
     "training.deadlines_xlsx", "training.attachment", "library.changes_feed", "corner.unit_new", "corner.unit_edit",
-    "library.health", "plans.plan_new", "plans.plan_edit", "plans.activity_new", "plans.activity_edit",
+    "library.health", "library.favicon", "plans.plan_new", "plans.plan_edit", "plans.activity_new", "plans.activity_edit",
     "plans.kpi_print", "plans.kpi_xlsx", "plans.evidence",
 }
 

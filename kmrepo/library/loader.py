@@ -44,12 +44,13 @@ from indexer.normalize import fold_digits
 from .. import clock
 from ..accounts.models import Department
 from ..base import named
+from ..errors import BadInput
 from . import extract, index_sync, policy, revisions, uploads
 from .models import ENTRY_TYPES, KNOWLEDGE_KINDS, VISIBILITIES, Attachment, Entry, KnowledgeItem, Tag
 from .rendering import markup_problem, plain_text
 
 #: Part of every file's hash: bump when parsing changes, so the next load re-applies it.
-LOADER_VERSION = "1"
+LOADER_VERSION = "2"
 #: Documents an office already has: loaded as entries with the file attached.
 DOCUMENT_SUFFIXES = (".pdf", ".docx", ".xlsx")
 ENTRY_SUFFIXES = (".md", ".markdown", ".txt", *DOCUMENT_SUFFIXES)
@@ -62,7 +63,7 @@ MAX_DOCUMENT_BYTES = uploads.DEFAULT_MAX_BYTES
 #: The front-matter keys the library reads (:func:`parse_markdown`); others are kept in
 #: :attr:`ParsedEntry.extra` for other areas.
 LIBRARY_KEYS = frozenset({"title", "slug", "type", "summary", "department", "fiscal_year", "tags",
-                          "knowledge_items", "visibility", "featured"})
+                          "knowledge_items", "visibility", "featured", "date", "updated"})
 
 
 class LoadError(Exception):
@@ -94,6 +95,12 @@ class ParsedEntry:
     #: A document (PDF, DOCX, XLSX) the entry was made from: ``(file name, bytes, checked
     #: content type)``, attached to the entry.
     document: tuple[str, bytes, str] | None = None
+    #: The document's own date (:func:`document_date`), None when it states none.
+    document_date: date | None = None
+    #: A unit and knowledge items the text names in its header lines (a plan's
+    #: "เจ้าภาพผู้รับผิดชอบองค์ความรู้ :", "ชื่อองค์ความรู้ที่เลือก :"): linked when they exist.
+    named_unit: str = ""
+    named_items: tuple[str, ...] = ()
 
 
 @dataclass
@@ -209,6 +216,7 @@ def parse_markdown(text: str, stem: str, path: str = "", digest: str = "") -> Pa
         visibility=_choice(meta, "visibility", VISIBILITIES, "public"),
         extra=tuple((k, v) for k, v in meta.items() if k not in LIBRARY_KEYS),
         featured=bool(meta.get("featured", False)),
+        document_date=_meta_date(meta.get("updated") or meta.get("date")),
         source_path=path,
         source_hash=digest,
     )
@@ -254,28 +262,119 @@ _FY_IN_TEXT = re.compile(r"(ประจำ)?ปีงบประมาณ\s*(?
 def parse_plain_text(text: str, stem: str, path: str = "", digest: str = "") -> ParsedEntry:
     """Parse a plain-text document such as a KM plan pasted from PDF or Word.
 
-    Title: the first non-empty line. Body: :func:`text_to_markdown`. Type ``km_plan``.
+    Title: :func:`plan_title`. Body: :func:`text_to_markdown`. Type ``km_plan``. Date:
+    :func:`document_date`. The unit and knowledge item its header lines name are linked
+    when kmrepo knows them.
     Fiscal year: the first "ประจำปีงบประมาณ (พ.ศ.) NNNN" ("for the fiscal year", how a
     plan names its own year), else the first "ปีงบประมาณ NNNN", if any. The plain form
     also names other years: "ตั้งแต่ปีงบประมาณ ๒๕๖๒ เป็นต้นมา" comes first in the 2566
     plan of อบจ.ปทุมธานี (pathumthani-pao-2566-plan1-risk.txt).
     """
     body = text_to_markdown(text)
-    first = next((ln for ln in _strip_html(text).splitlines() if ln.strip()), "")
-    title = " ".join(first.split())[:500]
+    title = plan_title(text)
     if not title:
         raise LoadError("the file is empty")
     years = list(_FY_IN_TEXT.finditer(text))
     m = next((y for y in years if y.group(1)), years[0] if years else None)
+    fy = int(fold_digits(m.group(2))) if m else None
+    header = _strip_html(text[:20_000])
+    unit = _HEADER_UNIT.search(header)
+    item = _HEADER_ITEM.search(header)
     return ParsedEntry(
         slug=_slug(stem),
         title=title,
         type="km_plan",
         body=body,
-        fiscal_year=int(fold_digits(m.group(2))) if m else None,
+        fiscal_year=fy,
         source_path=path,
         source_hash=digest,
+        document_date=document_date(text, fy),
+        named_unit=" ".join(unit.group(1).split()) if unit else "",
+        named_items=(" ".join(item.group(1).split()),) if item else (),
     )
+
+
+_HEADER_UNIT = re.compile(r"เจ้าภาพ[^:\n]{0,40}:\s*([^\n]{2,200})")
+_HEADER_ITEM = re.compile(r"ชื่อองค์ความรู้[^:\n]{0,20}:\s*([^\n]{2,300})")
+_NUMBERING = re.compile(r"^(?:ตารางที่\s*[\d๐-๙.]+\s*|[\d๐-๙]+(?:\.[\d๐-๙]+)*\.?\s+|#+\s*|เรื่อง\s*)")
+_PLAN_WORDS = re.compile(r"แผนการจัด(?:การ)?(?:องค์)?ความรู้")
+#: An organisation's name: its kind, then its place, ending where a space or mark does
+#: (Thai runs words together: the name is the one the text writes most often so).
+_ORGANISATION = re.compile(r"(?:เทศบาล(?:ตำบล|เมือง|นคร)|องค์การบริหารส่วน(?:ตำบล|จังหวัด)|กรม)[ก-๙]{2,30}(?=[\s,.()\"“”:]|$)")
+
+
+def _organisation(text: str) -> str:
+    """The organisation a text is by: the name it writes most often (first of equals)."""
+    counts: dict[str, int] = {}
+    for m in _ORGANISATION.finditer(text):
+        counts[m.group(0)] = counts.get(m.group(0), 0) + 1
+    return max(counts, key=lambda name: counts[name]) if counts else ""
+
+
+def plan_title(text: str) -> str:
+    """The name of a plan as a person would say it (an office's own words first):
+
+    - the first line of the first 80 naming the plan ("แผนการจัดการความรู้…",
+      "แผนการจัดองค์ความรู้…"), numbering ("๗.", "ตารางที่ ๒.๓", "เรื่อง") taken off, not a
+      table-of-contents line (a tab and a page number), with the next line when that
+      says the year ("ประจำปีงบประมาณ พ.ศ. ๒๕๖๒");
+    - the organisation the text names first, put in when the name lacks it;
+    - else "แผนการจัดการความรู้ <organisation>" when the text names one and a plan line
+      comes later; else the first line. "" for an empty text."""
+    raw = [ln for ln in _strip_html(text).splitlines() if ln.strip()]
+    lines = [" ".join(ln.split()) for ln in raw]
+    org_name = _organisation("\n".join(lines[:400]))
+    for i, (line, original) in enumerate(zip(lines[:80], raw[:80], strict=False)):
+        if not _PLAN_WORDS.search(line) or len(line) > 200 or "\t" in original.strip():
+            continue
+        named = _NUMBERING.sub("", line).strip(" :")
+        if len(named) <= len("แผนการจัดการความรู้") or not _PLAN_WORDS.match(named):
+            continue
+        if i + 1 < len(lines) and lines[i + 1].startswith("ประจำปี") and "ประจำปี" not in named:
+            named = f"{named} {lines[i + 1]}"
+        if org_name and org_name not in named and "(KM Action Plan)" not in named:
+            at = named.find("ประจำปี")
+            named = f"{named[:at].rstrip()} {org_name} {named[at:]}" if at > 0 else f"{named} {org_name}"
+        return named[:500]
+    if org_name and any(_PLAN_WORDS.search(line) for line in lines):
+        return f"แผนการจัดการความรู้ {org_name}"
+    return lines[0][:500] if lines else ""
+
+
+_SIGNED_ON = re.compile(r"ณ\s*วันที่\s*([0-9๐-๙]{1,2})\s*(?:เดือน\s*)?([ก-๙.]{3,12})\s*(?:พ\.?\s*ศ\.?\s*)?([0-9๐-๙]{4})")
+
+
+def document_date(text: str, fiscal_year: int | None = None) -> date | None:
+    """The date a document states as its own: the day it was signed or announced ("ประกาศ
+    ณ วันที่ ๑๗ เดือน กันยายน พ.ศ. ๒๕๖๓"; dates it cites are not its own), else the first
+    day of the fiscal year it is for (``fiscal_year``: "ประจำปีงบประมาณ พ.ศ. ๒๕๖๖" → 1
+    October 2565), else None."""
+    from ..thai_dates import fiscal_year_bounds, parse_date
+
+    for m in _SIGNED_ON.finditer(text):
+        try:
+            found = parse_date(f"{m.group(1)} {m.group(2)} {m.group(3)}")
+        except BadInput:
+            continue
+        if found and 1950 <= found.year <= 2100:
+            return found
+    return fiscal_year_bounds(fiscal_year)[0] if fiscal_year else None
+
+
+def _meta_date(value) -> date | None:
+    """Front matter ``date``/``updated``: a YAML date, or text as :func:`parse_date` reads."""
+    from ..thai_dates import parse_date
+
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if value in (None, ""):
+        return None
+    try:
+        return parse_date(str(value))
+    except BadInput as exc:
+        raise LoadError(f"date {value!r} is not a date (use 2027-03-01 or 1 มี.ค. 2570)") from exc
 
 
 _HTML_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
@@ -591,6 +690,14 @@ def _upsert(session: Session, lookup: _Lookup, p: ParsedEntry, entry: Entry | No
     entry.status = policy.PUBLISHED
     entry.tags = [lookup.get(Tag, name) for name in p.tags]
     entry.knowledge_items = [lookup.get(KnowledgeItem, name) for name in p.knowledge_items]
+    entry.document_date = p.document_date
+    if p.named_unit and not p.department:
+        entry.department = session.scalar(select(Department).where(Department.name == p.named_unit))
+    named = [k for k in (session.scalar(select(KnowledgeItem).where(KnowledgeItem.name == n)) for n in p.named_items)
+             if k is not None]
+    for k in named:
+        if k not in entry.knowledge_items:
+            entry.knowledge_items.append(k)
     entry.source_path = os.path.abspath(p.source_path) if p.source_path else ""
     entry.source_hash = p.source_hash
     entry.updated_at = clock.now()

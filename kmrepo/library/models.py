@@ -129,6 +129,10 @@ class Entry(Base):
     source_hash: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now, index=True)
+    #: The document's own date (front matter ``date``/``updated``, or a date the text
+    #: states: :func:`kmrepo.library.loader.document_date`); None when it states none.
+    #: ``created_at``/``updated_at`` are when it came into and last changed in kmrepo.
+    document_date: Mapped[date | None] = mapped_column(Date, index=True)
     #: When the KM team should next review the content (docs/users/km-team.md); set when
     #: published or revised (:func:`kmrepo.library.policy.review_period`).
     review_by: Mapped[date | None] = mapped_column(Date, index=True)
@@ -253,3 +257,14 @@ class Comment(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
 
     user: Mapped[User | None] = relationship()
+
+
+class SlugAlias(Base):
+    """An address an entry had before (``old_slug``): it redirects to the entry's
+    address now, so links and bookmarks keep working."""
+
+    __tablename__ = "slug_aliases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    old_slug: Mapped[str] = mapped_column(String(200), unique=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), index=True)

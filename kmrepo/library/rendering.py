@@ -120,6 +120,45 @@ def _render_cached(text: str) -> str:
     return safe.replace("<table>", '<div class="table-wrap"><table>').replace("</table>", "</table></div>")
 
 
+_HEADING = re.compile(r"<h([1-6])>(.*?)</h\1>", re.DOTALL)
+_ID_UNSAFE = re.compile(r"[^\w\u0e00-\u0e7f]+")
+
+
+def render_document(text: str) -> tuple[str, list[dict]]:
+    """An entry's body for reading: :func:`render_markdown`, its headings moved so the
+    highest is an h2 (the page's h1 is the entry's title), each given an ``id`` (its
+    words, as Thai sites do) and an anchor link to it; and the table of contents:
+    ``[{"level": 2 or 3, "id", "text"}]`` in order."""
+    return _document_cached(text or "")
+
+
+@lru_cache(maxsize=256)
+def _document_cached(text: str) -> tuple[str, list[dict]]:
+    body = render_markdown(text)
+    levels = [int(m.group(1)) for m in _HEADING.finditer(body)]
+    if not levels:
+        return body, []
+    shift = 2 - min(levels)
+    toc: list[dict] = []
+    used: set[str] = set()
+
+    def heading(m: re.Match) -> str:
+        level = min(6, max(2, int(m.group(1)) + shift))
+        inner = m.group(2)
+        words = html.unescape(_TAG_RE.sub("", inner)).strip()
+        base = _ID_UNSAFE.sub("-", words).strip("-")[:60] or "section"
+        anchor, n = base, 2
+        while anchor in used:
+            anchor, n = f"{base}-{n}", n + 1
+        used.add(anchor)
+        if level <= 3:
+            toc.append({"level": level, "id": anchor, "text": words})
+        return (f'<h{level} id="{html.escape(anchor)}">{inner} <a class="anchor" href="#{html.escape(anchor)}" '
+                f'aria-label="ลิงก์มาที่หัวข้อ {html.escape(words[:80])}">#</a></h{level}>')
+
+    return _HEADING.sub(heading, body), toc
+
+
 _TAG_RE = re.compile(r"<[^>]+>")
 _BLOCK_END_RE = re.compile(r"</(p|h[1-6]|li|tr|pre|blockquote|table)>|<br\s*/?>", re.IGNORECASE)
 _CELL_END_RE = re.compile(r"</t[dh]>", re.IGNORECASE)

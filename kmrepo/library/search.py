@@ -73,7 +73,7 @@ def search_data(session: Session, user, args: Mapping[str, str], page_size: int 
     filters["visibility"] = policy.visibilities(user)
     backend = backend_of(session)
 
-    def run(q: str):
+    def run(q: str, page: int = page):
         return backend.search(SearchRequest(text=q, filters=filters, sort=sort, offset=(page - 1) * limit,
                                             limit=limit))
 
@@ -90,6 +90,10 @@ def search_data(session: Session, user, args: Mapping[str, str], page_size: int 
         # A word misspelt into another real word ("ความเสียง" for "ความเสี่ยง") still finds
         # a little: a correction that finds more with every word is offered.
         suggestion = did_you_mean(backend, text, filters, better_than=res.every_word)
+    pages = max(1, -(-res.total // limit))
+    if page > pages:  # a page past the last ("page 99 of 4", an old link): the last page
+        page = pages
+        res = run(corrected or text, page)
     slugs = [h.id for h in res.hits]
     entries = {e.slug: e for e in session.scalars(select(Entry).where(Entry.slug.in_(slugs)))} if slugs else {}
     results = []
@@ -116,7 +120,7 @@ def search_data(session: Session, user, args: Mapping[str, str], page_size: int 
         "total": res.total,
         "every_word_total": res.every_word,
         "page": page,
-        "pages": max(1, -(-res.total // limit)),
+        "pages": pages,
         "limit": limit,
         "sort": sort,
         "relaxed": res.relaxed,

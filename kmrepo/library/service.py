@@ -33,18 +33,20 @@ from .models import (
     Attachment,
     Entry,
     KnowledgeItem,
+    SlugAlias,
     Tag,
     entry_knowledge_items,
     entry_tags,
 )
-from .rendering import check_renderable, markup_problem, render_markdown
+from .rendering import check_renderable, markup_problem, render_document
 
 # -- reading ---------------------------------------------------------------------------
 
 
 def summary_of(e: Entry) -> dict:
     """The short JSON form of an entry, as lists show it: ``slug``, ``title``, ``type``,
-    ``summary``, ``department``, ``fiscal_year``, ``updated_at`` (ISO)."""
+    ``summary``, ``department``, ``fiscal_year``, ``document_date`` (the document's own
+    date, ISO, or None) and ``updated_at`` (when it last changed in kmrepo, ISO)."""
     return {
         "slug": e.slug,
         "title": e.title,
@@ -52,8 +54,17 @@ def summary_of(e: Entry) -> dict:
         "summary": e.summary,
         "department": e.department.name if e.department else "",
         "fiscal_year": e.fiscal_year,
+        "document_date": e.document_date.isoformat() if e.document_date else None,
         "updated_at": e.updated_at.isoformat(),
     }
+
+
+def renamed(session: Session, slug: str) -> str | None:
+    """The address now of the entry that had address ``slug`` before, or None."""
+    if len(slug) > 200:
+        return None
+    return session.scalar(select(Entry.slug).join(SlugAlias, SlugAlias.entry_id == Entry.id)
+                          .where(SlugAlias.old_slug == slug))
 
 
 def entry_for(session: Session, user, slug: str) -> Entry:
@@ -78,7 +89,8 @@ def open_entry(session: Session, user, slug: str, channel: str, reader: access.R
     rule says so (:func:`kmrepo.library.access.record_access`; ``channel`` is ``web`` or
     ``api``, ``reader`` who opened it, by default ``user`` alone) and return its data: the
     :func:`summary_of` fields plus ``status``, ``author``, ``body`` (Markdown), ``html``
-    (safe rendered body), ``tags``, ``knowledge_items`` (``id``, ``name``),
+    (safe rendered body, :func:`~kmrepo.library.rendering.render_document`), ``toc`` (its
+    table of contents: ``level``, ``id``, ``text``), ``tags``, ``knowledge_items`` (``id``, ``name``),
     ``visibility``, ``created_at``, ``attachments`` (``id``, ``filename``,
     ``content_type``, ``size`` in bytes, ``searchable``: whether its text is searched,
     ``text_note``: what a reader is told about it, in Thai), ``accesses`` (``total`` and
@@ -103,7 +115,7 @@ def open_entry(session: Session, user, slug: str, channel: str, reader: access.R
         "can_delete": policy.can_delete_entry(user, entry),
         "actions": policy.entry_actions(user, entry),
         "body": entry.body,
-        "html": render_markdown(entry.body),
+        **dict(zip(("html", "toc"), render_document(entry.body), strict=True)),
         "tags": [t.name for t in entry.tags],
         "knowledge_items": [{"id": k.id, "name": k.name} for k in entry.knowledge_items],
         "visibility": entry.visibility,
@@ -120,7 +132,8 @@ def open_entry(session: Session, user, slug: str, channel: str, reader: access.R
 
 
 def list_data(session: Session, user, type_: str = "", page: int = 1, per_page: int = 30) -> dict:
-    """Published entries ``user`` may read, newest first, optionally of one type:
+    """Published entries ``user`` may read, newest first (by the document's own date,
+    else by its last change in kmrepo), optionally of one type:
     ``{"type", "total", "page", "pages", "entries": [summary...]}``."""
     cond = policy.readable_entries(user)
     if type_:
@@ -129,7 +142,9 @@ def list_data(session: Session, user, type_: str = "", page: int = 1, per_page: 
     pages = max(1, -(-total // per_page))
     page = max(1, min(page, pages))
     rows = session.scalars(
-        select(Entry).where(cond).order_by(Entry.updated_at.desc(), Entry.title)
+        select(Entry).where(cond)
+        .order_by(func.coalesce(Entry.document_date, func.date(Entry.updated_at)).desc(), Entry.updated_at.desc(),
+                  Entry.title)
         .offset((page - 1) * per_page).limit(per_page)
     ).all()
     return {"type": type_, "total": total, "page": page, "pages": pages, "entries": [summary_of(e) for e in rows]}
@@ -364,15 +379,31 @@ def split_tags(text: str) -> list[str]:
     return out
 
 
+_SLUG_UNSAFE = re.compile(r"[^0-9a-z\u0e00-\u0e7f]+")
+
+
+def readable_slug(title: str) -> str:
+    """The words of ``title`` as an address: Thai and Latin letters and digits, other
+    characters as one "-", lower case, at most 60 characters cut at a word ("คู่มือ
+    การจัดเก็บภาษีป้าย" → "คู่มือ-การจัดเก็บภาษีป้าย"; browsers show Thai addresses as
+    Thai and send them percent-encoded, as Thai sites do). "" when nothing is left."""
+    base = _SLUG_UNSAFE.sub("-", (title or "").lower()).strip("-")
+    if len(base) > 60:
+        base = base[:60].rsplit("-", 1)[0] or base[:60]
+    return base
+
+
 def new_slug(session: Session, title: str) -> str:
-    """An address for a new entry: the Latin letters and digits of ``title`` if there are
-    at least 3, else ``entry-<8 hex>``; made unique with a suffix, as is a reserved one
-    (:data:`kmrepo.library.policy.RESERVED_SLUGS`: "new" becomes "new-2")."""
-    base = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:80]
+    """An address for a new entry: :func:`readable_slug` of ``title`` if it has at least
+    3 characters, else ``entry-<8 hex>``; made unique with a suffix, as is a reserved one
+    (:data:`kmrepo.library.policy.RESERVED_SLUGS`: "new" becomes "new-2"), and never an
+    address another entry had (:class:`~kmrepo.library.models.SlugAlias`)."""
+    base = readable_slug(title)
     if len(base) < 3:
         base = f"entry-{secrets.token_hex(4)}"
     slug, n = base, 2
-    while slug in policy.RESERVED_SLUGS or session.scalar(select(Entry.id).where(Entry.slug == slug)) is not None:
+    while (slug in policy.RESERVED_SLUGS or session.scalar(select(Entry.id).where(Entry.slug == slug)) is not None
+           or session.scalar(select(SlugAlias.id).where(SlugAlias.old_slug == slug)) is not None):
         slug, n = f"{base}-{n}", n + 1
     return slug
 
@@ -394,7 +425,8 @@ def save_entry(session: Session, entry: Entry | None, fields: EntryFields, user:
     created = entry is None
     before = None if entry is None else revisions.content_of(entry)
     if entry is None:
-        entry = Entry(slug=new_slug(session, fields.title), status="draft", author_id=user.id, created_at=clock.now())
+        entry = Entry(slug=new_slug(session, fields.title), status="draft", author_id=user.id, created_at=clock.now(),
+                      document_date=clock.today())
         session.add(entry)
     entry.title = fields.title.strip()
     entry.type = fields.type
@@ -474,7 +506,7 @@ def preview(user, body: str) -> dict:
     if len(body) > MAX_BODY:
         raise BadInput(f"body longer than {MAX_BODY} characters", f"เนื้อหายาวเกิน {MAX_BODY:,} ตัวอักษร")
     problem = markup_problem(body)
-    return {"html": render_markdown(body), "problem": problem[1] if problem else None}
+    return {"html": render_document(body)[0], "problem": problem[1] if problem else None}
 
 
 def delete_draft(session: Session, user, slug: str, folder: str) -> str:

@@ -22,6 +22,7 @@ from flask import (
 )
 from markupsafe import Markup
 from sqlalchemy import select
+from werkzeug.routing import RequestRedirect
 
 from .. import db
 from ..accounts.models import Department
@@ -47,6 +48,12 @@ def _index_health() -> dict:
 template_names(bp, {"markdown": lambda text: Markup(render_markdown(text))}, library_policy=policy,
                ENTRY_TYPES=ENTRY_TYPES, ENTRY_STATUSES=ENTRY_STATUSES, KNOWLEDGE_KINDS=KNOWLEDGE_KINDS,
                VISIBILITIES=VISIBILITIES)
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """The site's icon where browsers look for it first."""
+    return current_app.send_static_file("favicon.ico")
 
 
 @bp.get("/health")
@@ -120,7 +127,14 @@ def _open(slug: str) -> dict:
         visitor="" if user else address_hash(f"{request.remote_addr}|{agent}" if request.remote_addr else "",
                                              current_app.config["SECRET_KEY"]),
         user_agent=agent, machine=is_api() and request.headers.get("X-Machine-Read", "") in ("1", "true", "yes"))
-    data = service.open_entry(db.session(), user, slug, "api" if is_api() else "web", reader)
+    try:
+        data = service.open_entry(db.session(), user, slug, "api" if is_api() else "web", reader)
+    except NotFound:
+        now = service.renamed(db.session(), slug)
+        if now is None:
+            raise
+        # an address the entry had before: to where it is now, page or JSON twin alike
+        raise RequestRedirect(url_for("library.api_entry" if is_api() else "library.entry", slug=now)) from None
     for a in data["attachments"]:
         a["url"] = url_for("library.attachment", attachment_id=a["id"], filename=a["filename"])
     return data

@@ -1,0 +1,115 @@
+"""Reading real documents: contents and anchors, titles and dates plans give themselves,
+readable Thai addresses, the last page instead of an empty one, a favicon."""
+
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import quote
+
+from sqlalchemy import select
+
+from kmrepo.db import session as db_session
+from kmrepo.library.loader import plan_title
+
+from .helpers import search
+
+
+def test_a_long_entry_has_a_table_of_contents_anchors_and_one_h1(client, load, write_entry):
+    write_entry("manual", """
+        # คู่มือการจัดเก็บภาษีป้าย
+
+        ## บทที่ ๑ บทนำ
+
+        เนื้อหา
+
+        ### ๑.๑ ความเป็นมา
+
+        เนื้อหา
+
+        ## บทที่ ๒ ขั้นตอน
+
+        เนื้อหา
+
+        ## บทที่ ๒ ขั้นตอน
+
+        ซ้ำชื่อ
+        """, title="คู่มือการจัดเก็บภาษีป้าย")
+    load(write_entry.folder)
+    entry = client.get("/api/entries/manual").get_json()
+    assert [(h["level"], h["text"]) for h in entry["toc"]] == [
+        (2, "คู่มือการจัดเก็บภาษีป้าย"), (3, "บทที่ ๑ บทนำ"), (3, "บทที่ ๒ ขั้นตอน"), (3, "บทที่ ๒ ขั้นตอน")]
+    ids = [h["id"] for h in entry["toc"]]
+    assert len(ids) == len(set(ids))  # a heading named twice gets its own anchor
+    page = client.get("/entries/manual").get_data(as_text=True)
+    assert page.count("<h1") == 1  # the body's "#" heading is moved under the page's title
+    assert f'href="#{ids[1]}"' in page and f'id="{ids[1]}"' in page
+    assert "สารบัญ" in page and "กลับขึ้นด้านบน" in page
+
+
+def test_headings_are_numbered_by_their_level_under_the_title(client, load, write_entry):
+    write_entry("doc", "## หนึ่ง\n\nก\n\n### สอง\n\nข\n\n## สาม\n\nค\n", title="เอกสาร")
+    load(write_entry.folder)
+    toc = client.get("/api/entries/doc").get_json()["toc"]
+    assert [(h["level"], h["text"]) for h in toc] == [(2, "หนึ่ง"), (3, "สอง"), (2, "สาม")]
+
+
+def test_plans_get_the_title_and_date_they_give_themselves_and_their_unit_and_item(app, client, load, km_plans):
+    from kmrepo.accounts.models import Department
+    from kmrepo.library.models import Entry, KnowledgeItem
+
+    with app.app_context():
+        db_session().add_all([Department(name="กองยุทธศาสตร์และงบประมาณ"),
+                              KnowledgeItem(name="การอบรมบุคลากรเพื่อพัฒนาความรู้")])
+        db_session().commit()
+    assert not load(km_plans).errors
+    with app.app_context():
+        rows = {e.source_path.rsplit("/", 1)[-1]: e for e in db_session().scalars(select(Entry))}
+        banmai = rows["banmai-municipality.txt"]
+        assert banmai.title == "แผนการจัดการความรู้ เทศบาลตำบลบ้านใหม่"
+        sms = rows["samutsongkhram-municipality-2564-2566.txt"]
+        assert sms.title == "แผนการจัดองค์ความรู้ในองค์กร เทศบาลเมืองสมุทรสงคราม ประจำปีงบประมาณ ๒๕๖๔-๒๕๖๖"
+        assert sms.document_date == date(2020, 9, 17)  # "ประกาศ ณ วันที่ ๑๗ เดือน กันยายน พ.ศ. ๒๕๖๓"
+        dla = rows["dla-2562.txt"]
+        assert dla.title == "แผนการจัดการความรู้ของกรมส่งเสริมการปกครองท้องถิ่น ประจำปีงบประมาณ พ.ศ. ๒๕๖๒"
+        training = rows["pathumthani-pao-2566-plan2-training.txt"]
+        assert training.document_date == date(2022, 10, 1)  # "ประจำปีงบประมาณ ๒๕๖๖": its first day
+        assert training.department.name == "กองยุทธศาสตร์และงบประมาณ"
+        assert [k.name for k in training.knowledge_items] == ["การอบรมบุคลากรเพื่อพัฒนาความรู้"]
+        risk = rows["pathumthani-pao-2566-plan1-risk.txt"]
+        assert risk.knowledge_items == []  # an item kmrepo does not know is not made up
+        slug = training.slug
+    page = client.get(f"/entries/{slug}").get_data(as_text=True)
+    assert "ลงวันที่ 1 ตุลาคม 2565" in page and "ปรับปรุงในระบบ" in page
+    assert plan_title("") == ""
+
+
+def test_thai_titles_get_readable_addresses_and_old_addresses_redirect(app, client, auth):
+    from kmrepo.library.models import Entry, SlugAlias
+
+    auth.login("contributor")
+    resp = auth.post("/entries/new", {"title": "คู่มือ การเบิกค่าเช่าบ้าน (ฉบับปรับปรุง)", "type": "manual",
+                                      "body": "เนื้อหา", "department": "0", "visibility": "public"})
+    assert resp.headers["Location"].endswith("/entries/" + quote("คู่มือ-การเบิกค่าเช่าบ้าน-ฉบับปรับปรุง"))
+    with app.app_context():
+        entry = db_session().scalar(select(Entry).where(Entry.slug == "คู่มือ-การเบิกค่าเช่าบ้าน-ฉบับปรับปรุง"))
+        db_session().add(SlugAlias(old_slug="entry-0badcafe", entry_id=entry.id))
+        db_session().commit()
+    old = client.get("/entries/entry-0badcafe")
+    assert old.status_code == 308 and old.headers["Location"].endswith(quote("คู่มือ-การเบิกค่าเช่าบ้าน-ฉบับปรับปรุง"))
+    assert client.get("/api/entries/entry-0badcafe").headers["Location"].startswith("/api/entries/")
+    assert client.get("/entries/entry-deadbeef").status_code == 404
+
+
+def test_a_page_past_the_last_shows_the_last(client, load, write_entry):
+    for i in range(3):
+        write_entry(f"e{i}", "ภาษีป้าย", title=f"ภาษีป้าย {i}")
+    load(write_entry.folder)
+    data = search(client, "ภาษีป้าย", page=99, limit=2)
+    assert (data["page"], data["pages"]) == (2, 2) and len(data["results"]) == 1
+    page = client.get("/search", query_string={"q": "ภาษีป้าย", "page": 99, "limit": 2}).get_data(as_text=True)
+    assert "หน้า 2 จาก 2" in page and "<h1" in page
+
+
+def test_the_site_has_a_favicon(client):
+    assert client.get("/favicon.ico").status_code == 200
+    assert 'rel="icon"' in client.get("/").get_data(as_text=True)
