@@ -113,3 +113,27 @@ def test_a_page_past_the_last_shows_the_last(client, load, write_entry):
 def test_the_site_has_a_favicon(client):
     assert client.get("/favicon.ico").status_code == 200
     assert 'rel="icon"' in client.get("/").get_data(as_text=True)
+
+
+def test_the_five_plans_load_with_titles_contents_and_tables_that_have_headers(app, client, load, km_plans):
+    import re
+
+    from kmrepo.library.loader import parse_file
+
+    assert not load(km_plans).errors
+    for path in sorted(km_plans.glob("*.txt")):
+        parsed = parse_file(str(path))
+        assert parsed.title.startswith(("แผนการจัด",)), (path.name, parsed.title)
+        toc = client.get(f"/api/entries/{parsed.slug}").get_json()["toc"]
+        assert len(toc) >= 2, path.name
+        tables = [b for b in parsed.body.split("\n\n") if b.startswith("| ")]
+        for table in tables:  # a table's first row is its header, never a numbered data row
+            assert not re.match(r"^\| [0-9๐-๙]", table), (path.name, table[:80])
+    dla = parse_file(str(km_plans / "dla-2562.txt")).body
+    first = next(b for b in dla.split("\n\n") if b.replace(" ", "").startswith("|ที่|กิจกรรม|"))
+    rows = first.split("\n")
+    assert sum(1 for r in rows if r.replace(" ", "").startswith("|ที่|กิจกรรม|")) == 1  # one header, page breaks or not
+    assert [n for n in range(1, 8) if any(f"ขั้นตอนที่ {'๐๑๒๓๔๕๖๗'[n]}" in r for r in rows)] == list(range(1, 8))
+    risk = parse_file(str(km_plans / "pathumthani-pao-2566-plan1-risk.txt")).body
+    kmp = next(b for b in risk.split("\n\n") if "กิจกรรมการจัดการความรู้ |" in b)
+    assert [r.split("|")[1].strip() for r in kmp.split("\n")[2:]] == ["๑.", "๒.", "๓", "๔.", "๕.", "๖.", "๗.", "๘."]

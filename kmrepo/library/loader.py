@@ -385,34 +385,185 @@ def _strip_html(text: str) -> str:
     return html.unescape(_HTML_TAG.sub(" ", text))
 
 
+#: Words of a plan table's column names: the header row is the row that has them.
+_COLUMN_WORDS = ("ที่", "กิจกรรม", "ระยะเวลา", "ตัวชี้วัด", "เป้าหมาย", "ผู้รับผิดชอบ", "กลุ่มเป้าหมาย", "วิธีการ",
+                 "งบประมาณ", "หมายเหตุ", "เอกสาร", "ขั้นตอน", "ผลการดำเนินงาน", "ลำดับ")
+_PAGE_NUMBER = re.compile(r"^[-–\s(]*[0-9๐-๙]{1,3}[-–\s)]*$")
+_PART = re.compile(r"^(?:บทที่|ส่วนที่|ภาคที่)\s*[0-9๐-๙]+")
+_SECTION = re.compile(r"^[0-9๐-๙]{1,2}\.\s*\S")
+_SUBSECTION = re.compile(r"^[0-9๐-๙]{1,2}\.[0-9๐-๙]{1,2}\.?\s*\S")
+_TABLE_TITLE = re.compile(r"^ตารางที่\s*[0-9๐-๙]")
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(\S.*)$")
+_CHAPTER_WORDS = frozenset({"สารบัญ", "ภาคผนวก", "บทสรุปผู้บริหาร", "คำนำ", "กิจกรรมการจัดการความรู้",
+                            "กระบวนการจัดการความรู้", "กระบวนการบริหารจัดการการเปลี่ยนแปลง",
+                            "กระบวนการบริหารการเปลี่ยนแปลง"})
+
+
 def text_to_markdown(text: str) -> str:
-    """Turn pasted plain text into Markdown: each line a paragraph, runs of two or more
-    tab-separated lines a table (first row the header), stray HTML tags removed, and
-    Markdown's special characters escaped so the text shows as written."""
-    blocks: list[str] = []
+    """Turn pasted plain text (a plan copied from Word or PDF) into Markdown with the
+    structure it has:
+
+    - headings: "บทที่ ๑ …", "ส่วนที่ ๒" (chapters), short numbered lines "๓. …" (chapters,
+      or sections under บทที่/ส่วนที่), "๓.๑ …" (sections), "ตารางที่ ๒.๓ …" (a table's
+      title), lines already written "## …", and "สารบัญ"/"ภาคผนวก"; a numbered line among
+      numbered lines is a list item, not a heading;
+    - tables: runs of tab-separated lines; the header is the row with the column names
+      (ที่, กิจกรรม, ระยะเวลา, ตัวชี้วัด, เป้าหมาย …; rows above it go before the table as
+      text); a table that goes on after a page break (only blank lines or a page number
+      between, the same header again) stays one table with one header; page-number rows
+      are dropped; a row that only names a group ("ขั้นตอนที่ ๑ …") stays a row;
+    - each other line a paragraph; stray HTML tags removed; Markdown's special characters
+      escaped so the text shows as written.
+    """
+    lines = _strip_html(text).splitlines()
+    norm = [" ".join(line.split()) for line in lines]
+    has_parts = any(_PART.match(line) for line in norm)
+    numbered = [bool(_SECTION.match(line)) and not _SUBSECTION.match(line) for line in norm]
+    blocks: list[str | list[list[str]]] = []
     rows: list[list[str]] = []
+    gap = True  # only blank lines or page numbers since the last table
 
     def flush() -> None:
-        if len(rows) >= 2:
-            width = max(len(r) for r in rows)
-            padded = [r + [""] * (width - len(r)) for r in rows]
-            lines = ["| " + " | ".join(padded[0]) + " |", "|" + " --- |" * width]
-            lines += ["| " + " | ".join(r) + " |" for r in padded[1:]]
-            blocks.append("\n".join(lines))
-        elif rows:
-            blocks.append(" ".join(c for c in rows[0] if c))
+        nonlocal gap
+        if not rows:
+            return
+        # A run of rows may hold several tables: a new one starts at each header row.
+        starts = [i for i, r in enumerate(rows) if _column_words(r) >= 2] or [0]
+        if starts[0] != 0:
+            starts = [0, *starts]
+        for n, at in enumerate(starts):
+            part = rows[at:starts[n + 1]] if n + 1 < len(starts) else rows[at:]
+            _add_table(blocks, part, gap or n > 0)
         rows.clear()
+        gap = True
 
-    for raw in _strip_html(text).splitlines():
-        line = raw.strip()
-        if "\t" in line:
-            rows.append([_escape(" ".join(c.split())) for c in line.split("\t")])
+    nonempty = [i for i, line in enumerate(norm) if line]
+    neighbours = {i: (nonempty[k - 1] if k else None, nonempty[k + 1] if k + 1 < len(nonempty) else None)
+                  for k, i in enumerate(nonempty)}
+    for i, raw in enumerate(lines):
+        if "\t" in raw and raw.strip():
+            cells = [" ".join(c.split()) for c in raw.split("\t")]
+            filled = [c for c in cells if c]
+            if len(filled) == 1 and _PAGE_NUMBER.match(filled[0]):
+                continue  # a page number pasted into the table
+            rows.append(cells)
             continue
+        line = norm[i]
+        if not line or _PAGE_NUMBER.match(line):
+            continue  # a blank line or a page number: a table may go on after it
         flush()
-        if line:
-            blocks.append(_escape(" ".join(line.split())))
+        gap = False
+        prev, nxt = neighbours[i]
+        list_item = numbered[i] and ((prev is not None and numbered[prev]) or (nxt is not None and numbered[nxt]))
+        level = _heading_level(line, has_parts, list_item, written=raw.startswith("#"))
+        if level:
+            md = _MD_HEADING.match(line) if raw.startswith("#") else None
+            words = md.group(2) if md else line
+            blocks.append("#" * level + " " + _escape(words))
+        else:
+            blocks.append(_escape(line))
     flush()
-    return "\n\n".join(blocks) + "\n"
+    out = []
+    for block in blocks:
+        if isinstance(block, list) and re.match(r"^[0-9๐-๙]", block[0][0].strip() if block[0] else ""):
+            # numbered lines set out with tabs, no column names: a list, not a table
+            out.append("\n".join("- " + " — ".join(_escape(c) for c in r if c) for r in block))
+        elif isinstance(block, list):
+            width = max(len(r) for r in block)
+            cells = [[_escape(c) for c in r] + [""] * (width - len(r)) for r in block]
+            table = ["| " + " | ".join(cells[0]) + " |", "|" + " --- |" * width]
+            out.append("\n".join(table + ["| " + " | ".join(r) + " |" for r in cells[1:]]))
+        else:
+            out.append(block)
+    return "\n\n".join(out) + "\n"
+
+
+def _heading_level(line: str, has_parts: bool, list_item: bool, written: bool = False) -> int:
+    """The heading level of a line of pasted text (0: not a heading); ``written``: the
+    line starts with "#" at its very beginning (a Markdown heading as written); see
+    :func:`text_to_markdown`."""
+    md = _MD_HEADING.match(line) if written else None
+    if md:
+        return len(md.group(1))
+    if line in _CHAPTER_WORDS:
+        return 2
+    if line == "หมายเหตุ":
+        return 4
+    if _PART.match(line) and len(line) <= 120:
+        return 2
+    if _TABLE_TITLE.match(line) and len(line) <= 200:
+        return 4
+    if _SUBSECTION.match(line) and len(line) <= 80:
+        return 4 if has_parts else 3
+    if _SECTION.match(line) and len(line) <= 70 and not list_item:
+        return 3 if has_parts else 2
+    return 0
+
+
+def _add_table(blocks: list, rows: list[list[str]], may_continue: bool) -> None:
+    """Add the table ``rows`` (its header first when it has one) to ``blocks``: as more
+    rows of the table before when it has the same header and only a page break came
+    between (``may_continue``, or lines repeating text seen before it: a page's running
+    title, then dropped); a header repeated inside said once; a single row as text."""
+    table = [list(r) for r in rows]
+    table = [table[0], *_merge_continued(r for r in table[1:] if not _same_header(r, table[0]))]
+    back = next((i for i in range(len(blocks) - 1, -1, -1) if isinstance(blocks[i], list)), None)
+    between = blocks[back + 1:] if back is not None else []
+    if back is not None and not may_continue and 0 < len(between) <= 2:
+        earlier = {_plain_block(b) for b in blocks[:back] if isinstance(b, str)}
+        if all(_plain_block(b) in earlier for b in between) and _same_header(table[0], blocks[back][0]):
+            del blocks[back + 1:]
+            may_continue = True
+    last = blocks[-1] if blocks and isinstance(blocks[-1], list) else None
+    if last is not None and may_continue and _same_header(table[0], last[0]):
+        last[1:] = _merge_continued([*last[1:], *table[1:]])
+    elif len(table) >= 2:
+        blocks.append(table)
+    else:
+        blocks.append(" ".join(c for c in table[0] if c))
+
+
+def _column_words(row: list[str]) -> int:
+    """How many cells of ``row`` read as column names: short (at most 40 characters) and
+    naming a column (:data:`_COLUMN_WORDS`); 0 for a data row (its first cell a number)
+    or a group row ("ขั้นตอนที่ ๑ …")."""
+    first = row[0].strip() if row else ""
+    if re.match(r"^[0-9๐-๙]", first) or first.startswith("ขั้นตอนที่"):
+        return 0
+    return sum(1 for c in row if c and len(c) <= 40 and any(w in c.replace(" ", "") for w in _COLUMN_WORDS))
+
+
+def _merge_continued(rows) -> list[list[str]]:
+    """Rows with a row split by a page break put back together: a row numbered like the
+    one before it (row ๑ twice in pathumthani-pao-2566-plan1-risk.txt), or with no number
+    under a numbered one, joins it, each cell's text once."""
+    out: list[list[str]] = []
+    for row in rows:
+        prev = out[-1] if out else None
+        number = row[0].strip() if row else ""
+        if prev is not None and prev[0].strip() and re.match(r"^[0-9๐-๙]", prev[0].strip()) and (
+                number == prev[0].strip() or (not number and any(c.strip() for c in row[1:])
+                                              and not row[1].startswith("ขั้นตอนที่"))):
+            width = max(len(prev), len(row))
+            prev.extend([""] * (width - len(prev)))
+            for i, cell in enumerate(row[1:], 1):
+                if cell and cell not in prev[i]:
+                    prev[i] = f"{prev[i]} {cell}".strip() if prev[i] not in cell else cell
+            continue
+        out.append(list(row))
+    return out
+
+
+def _plain_block(block: str) -> str:
+    return block.lstrip("#").strip()
+
+
+def _same_header(a: list[str], b: list[str]) -> bool:
+    """Whether two header rows name the same columns (spacing, empty cells and the
+    number column "ที่" aside: a page break may drop it)."""
+    def key(row):
+        return [c.replace(" ", "") for c in row if c.strip() and c.strip() not in ("ที่", "ลำดับที่")]
+    return bool(key(a)) and key(a) == key(b)
 
 
 def _escape(line: str) -> str:
