@@ -61,6 +61,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(thai_date=_thai_date, thai_digits=thai_digits)
     app.jinja_env.globals.update(
         current_fiscal_year=lambda: fiscal_year(clock.now()),
+        now=clock.now,
         url_with=url_with,
         MONTH_NAMES=MONTHS,
     )

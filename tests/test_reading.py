@@ -137,3 +137,22 @@ def test_the_five_plans_load_with_titles_contents_and_tables_that_have_headers(a
     risk = parse_file(str(km_plans / "pathumthani-pao-2566-plan1-risk.txt")).body
     kmp = next(b for b in risk.split("\n\n") if "กิจกรรมการจัดการความรู้ |" in b)
     assert [r.split("|")[1].strip() for r in kmp.split("\n")[2:]] == ["๑.", "๒.", "๓", "๔.", "๕.", "๖.", "๗.", "๘."]
+
+
+def test_a_sidecar_file_names_and_dates_a_pasted_plan(app, client, load, tmp_path):
+    folder = tmp_path / "plans"
+    folder.mkdir()
+    (folder / "plan-2570.txt").write_text("รายงานประจำปี\n\nบทที่ ๑ บทนำ\n\nเนื้อหา\n", encoding="utf-8")
+    (folder / "plan-2570.yaml").write_text(
+        "title: แผนการจัดการความรู้ เทศบาลตำบลตัวอย่าง ประจำปีงบประมาณ ๒๕๗๐\ndate: ๑ ต.ค. ๒๕๖๙\n"
+        "department: กองคลัง\n", encoding="utf-8")
+    report = load(folder)
+    assert report.created == ["plan-2570"] and not report.errors
+    entry = client.get("/api/entries/plan-2570").get_json()
+    assert entry["title"] == "แผนการจัดการความรู้ เทศบาลตำบลตัวอย่าง ประจำปีงบประมาณ ๒๕๗๐"
+    assert entry["document_date"] == "2026-10-01" and entry["department"] == "กองคลัง"
+    assert [h["text"] for h in entry["toc"]] == ["บทที่ ๑ บทนำ"]
+    (folder / "plan-2570.yaml").write_text("title: ชื่อใหม่\n", encoding="utf-8")
+    assert load(folder).updated == ["plan-2570"]  # the sidecar is part of what is loaded
+    (folder / "plan-2570.yaml").write_text("title: [ไม่ปิด\n", encoding="utf-8")
+    assert "not valid YAML" in load(folder).errors[0][1]

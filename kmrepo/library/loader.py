@@ -185,8 +185,38 @@ def parse_file(path: str) -> ParsedEntry:
         return parse_document(path, stem)
     text, digest = read_text(path)
     if path.lower().endswith(".txt"):
-        return parse_plain_text(text, stem, path, digest)
+        parsed = parse_plain_text(text, stem, path, digest)
+        sidecar = os.path.splitext(path)[0] + ".yaml"
+        return _with_sidecar(parsed, sidecar) if os.path.isfile(sidecar) else parsed
     return parse_markdown(text, stem, path, digest)
+
+
+def _with_sidecar(parsed: ParsedEntry, sidecar: str) -> ParsedEntry:
+    """A .txt file's entry with what its sidecar file (``<same name>.yaml``) says: the
+    front-matter keys a Markdown file would carry (``title``, ``slug``, ``type``,
+    ``date``, ``department``, ``knowledge_items``, ``tags`` …) win over what was read
+    from the text. The sidecar is part of the file's hash: changing it reloads."""
+    text, digest = read_text(sidecar)
+    try:
+        meta = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise LoadError(f"{os.path.basename(sidecar)} is not valid YAML: {exc}") from exc
+    if not isinstance(meta, dict):
+        raise LoadError(f"{os.path.basename(sidecar)} must be a mapping of front-matter keys")
+    given = {
+        "title": _text(meta, "title")[:500] or None,
+        "slug": _slug(meta["slug"]) if meta.get("slug") else None,
+        "type": _choice(meta, "type", ENTRY_TYPES, parsed.type) if "type" in meta else None,
+        "summary": _text(meta, "summary") or None,
+        "department": _text(meta, "department") or None,
+        "fiscal_year": _fiscal_year(meta.get("fiscal_year")) if "fiscal_year" in meta else None,
+        "tags": _names(meta.get("tags"), "tags") or None,
+        "knowledge_items": _names(meta.get("knowledge_items"), "knowledge_items") or None,
+        "visibility": _choice(meta, "visibility", VISIBILITIES, parsed.visibility) if "visibility" in meta else None,
+        "document_date": _meta_date(meta.get("updated") or meta.get("date")),
+    }
+    changes = {k: v for k, v in given.items() if v is not None}
+    return replace(parsed, **changes, source_hash=hashlib.sha256((parsed.source_hash + digest).encode()).hexdigest())
 
 
 def parse_markdown(text: str, stem: str, path: str = "", digest: str = "") -> ParsedEntry:
