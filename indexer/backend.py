@@ -78,6 +78,10 @@ class IndexDocument:
     featured: bool = False
     updated_at: datetime | None = None
     attachments: Sequence[tuple[str, str]] = ()
+    #: What a backend's ``prepare`` made of this document ahead of time (in a loader's
+    #: worker process), or None; a backend uses it only when it was made from the same
+    #: text (it keeps the key of that text), and analyses the document itself otherwise.
+    prepared: object = field(default=None, compare=False, repr=False)
 
     def searched_body(self) -> str:
         """What the index searches as the body: :func:`searched_body` of the body and
@@ -181,6 +185,11 @@ class SearchBackend(Protocol):
 
     def count(self) -> int:
         """The number of documents in the index."""
+
+    #: A function (module-level, so a forked worker can run it) making
+    #: :attr:`IndexDocument.prepared` from a document ahead of time, or None when the
+    #: backend analyses documents only itself.
+    prepare: Callable[[IndexDocument], object] | None
 
     @property
     def needs_rebuild(self) -> bool:

@@ -24,6 +24,7 @@ does the same work in C (figures in the README, "Benchmarks").
 
 from __future__ import annotations
 
+import hashlib
 import json
 import multiprocessing
 import os
@@ -38,7 +39,7 @@ from .backend import FILTER_FIELDS, IndexDocument, Progress, TieredSearch, index
 from .ngrams import is_thai
 from .normalize import normalize_text
 from .query import ParsedQuery, QueryPart
-from .segment import document_words, readings, segmenter, words
+from .segment import ANALYSIS_VERSION, document_words, readings, segmenter, words
 from .synonyms import inside_variants, open_ended, synonyms
 
 #: Bump when the schema or the analysis changes: an older index is then rebuilt.
@@ -94,6 +95,11 @@ class SqliteBackend(TieredSearch):
     ``sqlite3.OperationalError``). ``workers`` is the number of processes a large
     rebuild segments with (default: the number of CPUs).
     """
+
+    @staticmethod
+    def prepare(doc: IndexDocument) -> tuple[str, tuple[str, ...]]:
+        """Analysis made ahead of time in another process: :func:`prepare_document`."""
+        return prepare_document(doc)
 
     def __init__(self, path: str, timeout: float = 30.0, workers: int | None = None):
         self.path = path
@@ -272,6 +278,27 @@ class _Reader:
 # -- analysis (runs in worker processes during a rebuild) --------------------------------
 
 
+def prepare_document(doc: IndexDocument) -> tuple[str, tuple[str, ...]]:
+    """``(key, analyze(doc))``: the analysis made ahead of time, in another process (a
+    loader's worker), for :attr:`IndexDocument.prepared`; ``key`` names the text it
+    was made from (:func:`_prepared_key`), so a document whose text changed since is
+    analysed again."""
+    return _prepared_key(doc), analyze(doc)
+
+
+def _prepared_key(doc: IndexDocument) -> str:
+    parts = (ANALYSIS_VERSION, doc.title, _labels(doc), doc.summary or "", doc.searched_body())
+    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
+
+
+def _ready(doc: IndexDocument) -> tuple[str, ...] | None:
+    """The analysis :func:`prepare_document` made of ``doc``, if made from its text as it is now."""
+    made = doc.prepared
+    if isinstance(made, tuple) and len(made) == 2 and made[0] == _prepared_key(doc):
+        return made[1]
+    return None
+
+
 def analyze(doc: IndexDocument) -> tuple[str, ...]:
     """The text FTS5 indexes for ``doc``: :func:`analyze_fields` of its title, labels
     (tags and knowledge-item names), summary and body."""
@@ -334,6 +361,13 @@ def _analyzed(docs: list[IndexDocument], workers: int) -> Iterator[tuple[IndexDo
     """``(doc, analyze(doc))`` in order, computed by a pool of ``workers`` processes
     for large inputs (:data:`PARALLEL_MIN_DOCS`, :data:`PARALLEL_MIN_CHARS`; forked, so
     they share the already loaded dictionary)."""
+    ready = [_ready(d) if d.prepared is not None else None for d in docs]
+    todo = [d for d, r in zip(docs, ready, strict=True) if r is None]
+    if len(todo) < len(docs):  # analysed ahead of time: only the rest here, in order
+        done = iter(list(_analyzed(todo, workers)))
+        for doc, r in zip(docs, ready, strict=True):
+            yield (doc, r) if r is not None else next(done)
+        return
     large = len(docs) >= PARALLEL_MIN_DOCS or sum(len(d.body or "") for d in docs) >= PARALLEL_MIN_CHARS
     if workers < 2 or not large or "fork" not in multiprocessing.get_all_start_methods():
         for doc in docs:

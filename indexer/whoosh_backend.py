@@ -112,6 +112,9 @@ class WhooshBackend(TieredSearch):
     waits up to ``lock_timeout`` seconds, then raises ``whoosh.index.LockError``).
     """
 
+    #: Whoosh analyses while it writes: nothing is prepared ahead of time.
+    prepare = None
+
     def __init__(self, path: str, lock_timeout: float = 30.0):
         self.path = path
         self.lock_timeout = lock_timeout

@@ -494,3 +494,23 @@ def test_a_query_typed_as_a_question_finds_the_answer_with_all_its_words(backend
     assert {h.id for h in res.hits[:2]} == {"faq", "manual"} and not res.relaxed
     res = backend.search(SearchRequest("ผมต้องยื่นภาษีป้ายเมื่อไหร่"))  # "ผม", "ต้อง": in no entry
     assert [h.id for h in res.hits][:2] == ["faq", "manual"] and not res.relaxed
+
+
+def test_an_analysis_made_ahead_is_used_only_for_the_text_it_was_made_from(tmp_path, monkeypatch):
+    import dataclasses
+
+    from indexer import sqlite_backend
+
+    backend = SqliteBackend(str(tmp_path / "ix.sqlite"))
+    backend.rebuild([])
+    doc = IndexDocument(id="a", title="ภาษีป้าย", body="ยื่นแบบภายในมีนาคม")
+    made = backend.prepare(doc)
+    calls = []
+    real = sqlite_backend.analyze
+    monkeypatch.setattr(sqlite_backend, "analyze", lambda d: calls.append(d.id) or real(d))
+    backend.add([dataclasses.replace(doc, prepared=made)])
+    assert calls == [] and [h.id for h in backend.search(SearchRequest("มีนาคม")).hits] == ["a"]
+    changed = dataclasses.replace(doc, body="ยื่นแบบภายในเมษายน", prepared=made)  # text changed since
+    backend.add([changed])
+    assert calls == ["a"] and [h.id for h in backend.search(SearchRequest("เมษายน")).hits] == ["a"]
+    assert backend.search(SearchRequest("มีนาคม")).total == 0

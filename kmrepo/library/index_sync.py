@@ -24,6 +24,8 @@ from .rendering import plain_text
 
 log = logging.getLogger(__name__)
 _BACKEND = "kmrepo.search_backend"
+#: Where a watched session keeps its backend (:func:`watch`).
+BACKEND_KEY = _BACKEND
 _PENDING = "kmrepo.index_pending"
 
 
@@ -53,6 +55,16 @@ _LOADS = (selectinload(Entry.tags), selectinload(Entry.knowledge_items), selecti
           selectinload(Entry.attachments).undefer(Attachment.text))
 
 
+_PREPARED = "_kmrepo_prepared"
+
+
+def remember_prepared(entry: Entry, prepared: object) -> None:
+    """Keep what the backend's ``prepare`` made of ``entry`` ahead of time (in a
+    loader's worker); the backend uses it only if the entry's text is still what it was
+    made from."""
+    setattr(entry, _PREPARED, prepared)
+
+
 def to_document(entry: Entry) -> IndexDocument:
     """The index document for ``entry`` (body rendered to plain text)."""
     known = getattr(entry, _PLAIN, None)
@@ -72,6 +84,7 @@ def to_document(entry: Entry) -> IndexDocument:
         featured=entry.featured,
         updated_at=entry.updated_at,
         attachments=[(a.filename, a.text) for a in entry.attachments if a.text_status == "ok"],
+        prepared=getattr(entry, _PREPARED, None),
     )
 
 

@@ -39,6 +39,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from indexer.backend import IndexDocument
 from indexer.normalize import fold_digits
 
 from .. import clock
@@ -89,6 +90,9 @@ class ParsedEntry:
     featured: bool = False
     #: The body's plain text for the index, when already rendered (:func:`_parsed`).
     plain: str | None = None
+    #: The search backend's analysis of the entry, made in the worker that parsed it
+    #: (:attr:`indexer.backend.IndexDocument.prepared`), or None.
+    prepared: object = None
     #: Front-matter keys the library does not use itself (another area's: a training
     #: report's ``trainee``, ``returned_on`` …), as written.
     extra: tuple[tuple[str, object], ...] = ()
@@ -713,7 +717,8 @@ def load_paths(
     seen: dict[str, str] = {}
     files = _Files(upload_folder)
     with files, session.no_autoflush:  # one flush at the commit, not one per looked-up tag
-        for batch in _batches(_parsed(entry_files), 200):
+        backend = session.info.get(index_sync.BACKEND_KEY)
+        for batch in _batches(_parsed(entry_files, getattr(backend, "prepare", None)), 200):
             slugs = [p.slug for _path, p in batch if not isinstance(p, LoadError)]
             existing = {e.slug: e for e in session.scalars(select(Entry).where(Entry.slug.in_(slugs)))}
             for path, parsed in batch:
@@ -725,7 +730,7 @@ def load_paths(
                     seen[parsed.slug] = path
                     outcome = _upsert(session, lookup, parsed, existing.get(parsed.slug), files)
                     getattr(report, outcome).append(parsed.slug)
-                    report.parsed.append(replace(parsed, plain=None, document=None))
+                    report.parsed.append(replace(parsed, plain=None, document=None, prepared=None))
                 except LoadError as exc:
                     report.errors.append((path, str(exc)))
                 if progress:
@@ -806,9 +811,28 @@ def _parse_and_render(path: str) -> ParsedEntry | LoadError:
     return replace(parsed, plain=plain_text(parsed.body))
 
 
-def _parsed(paths: list[str]) -> Iterator[tuple[str, ParsedEntry | LoadError]]:
-    """``(path, parsed entry or LoadError)`` for each of ``paths``, in order; parsed and
-    rendered by a pool of worker processes (one per CPU) for large loads."""
+#: The search backend's ``prepare`` for the workers of one load (set before they fork).
+_PREPARE = None
+
+
+def _parse_render_prepare(path: str) -> ParsedEntry | LoadError:
+    """:func:`_parse_and_render`, then the search backend's analysis of the entry made
+    here too (:data:`_PREPARE`), so the index is written without analysing it again:
+    the whole of a bulk load's segmentation runs in the workers, as a rebuild's does."""
+    parsed = _parse_and_render(path)
+    if isinstance(parsed, LoadError) or _PREPARE is None:
+        return parsed
+    doc = IndexDocument(id=parsed.slug, title=parsed.title, body=parsed.plain or "", summary=parsed.summary or "",
+                        tags=list(parsed.tags), knowledge_item_names=list(parsed.knowledge_items),
+                        fiscal_year=parsed.fiscal_year)
+    return replace(parsed, prepared=_PREPARE(doc))
+
+
+def _parsed(paths: list[str], prepare=None) -> Iterator[tuple[str, ParsedEntry | LoadError]]:
+    """``(path, parsed entry or LoadError)`` for each of ``paths``, in order; parsed,
+    rendered and (with ``prepare``, the search backend's) analysed for the index by a
+    pool of worker processes (one per CPU) for large loads."""
+    global _PREPARE
     size = 0
     for path in paths:
         try:
@@ -820,9 +844,15 @@ def _parsed(paths: list[str]) -> Iterator[tuple[str, ParsedEntry | LoadError]]:
     if workers < 2 or not large or "fork" not in multiprocessing.get_all_start_methods():
         yield from ((path, _parse_and_render(path)) for path in paths)
         return
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        chunk = max(1, min(16, len(paths) // (workers * 4)))
-        yield from zip(paths, pool.imap(_parse_and_render, paths, chunksize=chunk), strict=True)
+    _PREPARE = prepare
+    if prepare is not None:
+        prepare(IndexDocument(id="warm-up", title="การจัดการความรู้"))  # dictionaries loaded before forking
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            chunk = max(1, min(16, len(paths) // (workers * 4)))
+            yield from zip(paths, pool.imap(_parse_render_prepare, paths, chunksize=chunk), strict=True)
+    finally:
+        _PREPARE = None
 
 
 def _load_knowledge_items(path: str, lookup: _Lookup) -> int:
@@ -863,6 +893,8 @@ def _upsert(session: Session, lookup: _Lookup, p: ParsedEntry, entry: Entry | No
     entry.body = p.body
     if p.plain is not None:
         index_sync.remember_plain_text(entry, p.plain)
+    if p.prepared is not None:
+        index_sync.remember_prepared(entry, p.prepared)
     entry.summary = p.summary
     entry.department = lookup.get(Department, p.department) if p.department else None
     entry.fiscal_year = p.fiscal_year
