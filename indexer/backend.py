@@ -77,6 +77,9 @@ class IndexDocument:
     visibility: str = "public"
     featured: bool = False
     updated_at: datetime | None = None
+    #: The date the document bears (a plan's, a letter's), what "newest first" sorts by;
+    #: None: ``updated_at``.
+    dated: datetime | None = None
     attachments: Sequence[tuple[str, str]] = ()
     #: What a backend's ``prepare`` made of this document ahead of time (in a loader's
     #: worker process), or None; a backend uses it only when it was made from the same
@@ -263,7 +266,8 @@ class IndexReader(Protocol):
         """The documents matching ``part`` (a ``-word`` of the query)."""
 
     def updated(self, key: Key):
-        """The document's last update, comparable with another document's."""
+        """The document's date for "newest first" (:attr:`IndexDocument.dated`, else its
+        last update), comparable with another document's."""
 
     def facets(self, keys: Collection[Key]) -> dict[str, dict[str, int]]:
         """For each of :data:`FILTER_FIELDS`, value → how many of ``keys`` have it."""

@@ -43,7 +43,7 @@ from .segment import ANALYSIS_VERSION, document_words, readings, segmenter, word
 from .synonyms import inside_variants, open_ended, synonyms
 
 #: Bump when the schema or the analysis changes: an older index is then rebuilt.
-SCHEMA_VERSION = "6"
+SCHEMA_VERSION = "7"
 #: FTS5 column weights of the word table, in column order (title, tags, summary, body).
 WORD_WEIGHTS = (4.0, 3.0, 2.0, 1.0)
 #: A part matched only inside longer words or through title trigrams scores this
@@ -69,7 +69,7 @@ CREATE TABLE docs (
     id TEXT NOT NULL UNIQUE,
     type TEXT NOT NULL, department TEXT NOT NULL, items TEXT NOT NULL,
     fiscal_year TEXT NOT NULL, visibility TEXT NOT NULL,
-    featured INTEGER NOT NULL, updated TEXT NOT NULL,
+    featured INTEGER NOT NULL, updated TEXT NOT NULL, dated TEXT NOT NULL,
     -- the long texts last, so reading the short fields above never touches them
     title TEXT NOT NULL, labels TEXT NOT NULL, summary TEXT NOT NULL, body TEXT NOT NULL,
     files TEXT NOT NULL  -- the attachments, JSON [[name, text], ...]
@@ -442,10 +442,11 @@ def _insert(db: sqlite3.Connection, prepared: list[tuple[IndexDocument, tuple[st
     for doc, (t, tags, summary, body, g_title) in prepared:
         cur = db.execute(
             "INSERT INTO docs (id, title, labels, summary, body, type, department, items, fiscal_year, visibility, "
-            "featured, updated, files) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "featured, updated, dated, files) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (doc.id, doc.title, _labels(doc), doc.summary or "", doc.body or "", doc.type or "", doc.department or "",
              ",".join(doc.knowledge_items), str(doc.fiscal_year) if doc.fiscal_year else "", doc.visibility,
-             int(doc.featured), stamp(doc.updated_at), _files_json(doc.attachments)))
+             int(doc.featured), stamp(doc.updated_at), stamp(doc.dated or doc.updated_at),
+             _files_json(doc.attachments)))
         rowid = cur.lastrowid
         db.execute("INSERT INTO words (rowid, title, tags, summary, body) VALUES (?, ?, ?, ?, ?)",
                    (rowid, t, tags, summary, body))
@@ -487,7 +488,7 @@ class _Meta:
         self.rows: dict[int, tuple] = {}
         self.by_value: dict[str, dict[str, set[int]]] = {name: {} for name in FILTER_FIELDS}
         for rowid, *fields in db.execute("SELECT rowid, type, department, items, fiscal_year, visibility, "
-                                         "featured, updated FROM docs"):
+                                         "featured, dated FROM docs"):
             items = tuple(filter(None, fields[2].split(",")))
             row = (fields[0], fields[1], items, fields[3], fields[4], fields[5], fields[6])
             self.rows[rowid] = row

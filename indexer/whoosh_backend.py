@@ -34,7 +34,7 @@ from .segment import Token, iter_tokens, readings, words
 from .synonyms import inside_variants, synonyms
 
 #: Bump when the schema or the analysis changes: an older index is then rebuilt.
-SCHEMA_VERSION = "8"
+SCHEMA_VERSION = "9"
 _VERSION_FILE = "kmrepo-schema-version"
 
 # Field weights for BM25F. Whole words in the title count most; trigram matches least.
@@ -98,6 +98,7 @@ def build_schema() -> Schema:
         visibility=ID(stored=True),
         featured=BOOLEAN(stored=True),
         updated=DATETIME(stored=True, sortable=True),
+        dated=DATETIME(sortable=True),
     )
 
 
@@ -244,7 +245,7 @@ class _Reader:
 
     def __init__(self, searcher):
         self.searcher = searcher
-        self._updated = searcher.reader().column_reader("updated")
+        self._updated = searcher.reader().column_reader("dated")
 
     def keys(self):
         return list(self.searcher.reader().all_doc_ids())
@@ -305,6 +306,10 @@ def _read(path: str) -> str | None:
         return None
 
 
+def _naive(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo is not None else moment
+
+
 def _fields(doc: IndexDocument) -> dict:
     updated = doc.updated_at or datetime(1970, 1, 1)
     if updated.tzinfo is not None:
@@ -327,6 +332,7 @@ def _fields(doc: IndexDocument) -> dict:
         "visibility": doc.visibility,
         "featured": doc.featured,
         "updated": updated,
+        "dated": _naive(doc.dated) if doc.dated else updated,
     }
 
 

@@ -156,3 +156,20 @@ def test_a_sidecar_file_names_and_dates_a_pasted_plan(app, client, load, tmp_pat
     assert load(folder).updated == ["plan-2570"]  # the sidecar is part of what is loaded
     (folder / "plan-2570.yaml").write_text("title: [ไม่ปิด\n", encoding="utf-8")
     assert "not valid YAML" in load(folder).errors[0][1]
+
+
+def test_newest_first_means_the_documents_own_dates(client, load, write_entry, clock):
+    from datetime import datetime
+
+    from kmrepo.thai_dates import THAI_TZ
+
+    clock.set_now(datetime(2026, 12, 1, 9, tzinfo=THAI_TZ))
+    write_entry("order-2562", "คำสั่งแต่งตั้งคณะทำงาน", title="คำสั่ง ๒๕๖๒", date="2019-01-21")
+    write_entry("order-2569", "คำสั่งแต่งตั้งคณะทำงาน", title="คำสั่ง ๒๕๖๙", date="๑ ต.ค. ๒๕๖๙")
+    write_entry("order-undated", "คำสั่งแต่งตั้งคณะทำงาน", title="คำสั่งไม่ลงวันที่")
+    load(write_entry.folder)  # all loaded today
+    found = search(client, "คำสั่งแต่งตั้ง", sort="date")["results"]
+    assert [r["slug"] for r in found] == ["order-undated", "order-2569", "order-2562"]
+    assert [r["document_date"] for r in found] == [None, "2026-10-01", "2019-01-21"]
+    listed = client.get("/api/entries").get_json()["entries"]
+    assert [e["slug"] for e in listed] == ["order-undated", "order-2569", "order-2562"]

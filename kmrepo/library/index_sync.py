@@ -10,6 +10,7 @@ and leaves the database as committed; ``kmrepo reindex`` repairs the index.
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime, time
 
 from sqlalchemy import event, func, insert, inspect, select
 from sqlalchemy.orm import Session, selectinload
@@ -84,6 +85,7 @@ def to_document(entry: Entry) -> IndexDocument:
         featured=entry.featured,
         updated_at=entry.updated_at,
         attachments=[(a.filename, a.text) for a in entry.attachments if a.text_status == "ok"],
+        dated=datetime.combine(entry.document_date, time(12), tzinfo=UTC) if entry.document_date else None,
         prepared=getattr(entry, _PREPARED, None),
     )
 
