@@ -40,14 +40,15 @@ ERROR_MESSAGES = {
 
 
 class IdConverter(BaseConverter):
-    """``<id:name>``: a database id, 1 to 2**63 - 1, written in Arabic digits; anything
-    else (a number too large for the database, Thai digits) is simply not found."""
+    """``<id:name>``: a database id, 1 to 2**31 - 1 (the INTEGER every supported
+    database keeps ids in), written in Arabic digits; anything else (a number too large
+    for the database, Thai digits) is simply not found."""
 
     regex = r"[0-9]{1,19}"
 
     def to_python(self, value: str) -> int:
         number = int(value)
-        if not 0 < number < 2**63:
+        if not 0 < number < 2**31:
             raise ValidationError()
         return number
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import os
 import textwrap
 from datetime import date
 from pathlib import Path
@@ -17,6 +19,30 @@ from .helpers import PASSWORD, ROLE_ACCOUNTS, SAMPLE_PLAN, AuthActions
 
 REPO = Path(__file__).resolve().parent.parent
 KM_PLANS = REPO.parent / "shared" / "km-plans"
+
+
+#: ``KMREPO_TEST_POSTGRES=<server URL>`` (e.g. ``postgresql+psycopg://postgres@/postgres?host=/tmp/pg&port=54329``)
+#: runs every test on a fresh PostgreSQL database of that server instead of SQLite.
+POSTGRES = os.environ.get("KMREPO_TEST_POSTGRES", "")
+_databases = itertools.count()
+
+
+def database_url(tmp_path) -> dict:
+    """The config that gives a test its own empty database: SQLite under its instance
+    folder (the default), or a new database on the PostgreSQL server of
+    :data:`POSTGRES`."""
+    if not POSTGRES:
+        return {}
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"kmtest_{os.getpid()}_{next(_databases)}"
+    server = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    server.dispose()
+    return {"DATABASE_URL": make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)}
 
 
 #: scrypt costs ~0.1 s a hash by design; tests hash hundreds of passwords.
@@ -50,7 +76,8 @@ def site(tmp_path_factory):
     from kmrepo.cli import demo_content_path
 
     hashing, account_models.PASSWORD_HASH_METHOD = account_models.PASSWORD_HASH_METHOD, CHEAP_HASHING
-    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path_factory.mktemp("site") / "instance")})
+    instance = tmp_path_factory.mktemp("site")
+    app = create_app({"TESTING": True, "INSTANCE_PATH": str(instance / "instance"), **database_url(instance)})
     with app.app_context():
         paths = [demo_content_path(), *([str(KM_PLANS)] if KM_PLANS.is_dir() else [])]
         report = load_paths(db_session(), paths)
@@ -80,7 +107,7 @@ def site_client(site):
 
 @pytest.fixture
 def app(tmp_path):
-    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance")})
+    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance"), **database_url(tmp_path)})
     yield app
 
 

@@ -24,7 +24,7 @@ BAD_UTF8 = "%ff%fe%C3"
 #: Query parameters any page reads.
 PARAMS = ("q", "page", "limit", "type", "department", "item", "year", "sort", "exact", "action", "user", "next")
 HOSTILE = [
-    "99999999999999999999999", str(2**63), "-1", "0", "๑๒๓", "\x00", "a\x00b", BAD_UTF8,
+    "99999999999999999999999", str(2**63), str(2**31), "-1", "0", "๑๒๓", "\x00", "a\x00b", BAD_UTF8,
     "ก" * 5000, "x" * 100_000, "' OR 1=1 --", '"', "NEAR(a b)", "../../etc/passwd", "<script>alert(1)</script>",
     "\r\nSet-Cookie: a=b", "２５７０", "2570", "", " ",
 ]

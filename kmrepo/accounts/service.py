@@ -297,7 +297,7 @@ def throttle(session: Session, name: str, addr: str) -> int:
 
 def user_by_id(session: Session, user_id: int) -> User:
     """The account ``user_id``; :class:`~kmrepo.errors.NotFound` if there is none."""
-    user = session.get(User, user_id) if 0 < user_id < 2**63 else None
+    user = session.get(User, user_id) if 0 < user_id < 2**31 else None
     if user is None:
         raise NotFound(f"no account with id {user_id}")
     return user

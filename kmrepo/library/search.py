@@ -6,6 +6,7 @@ backend is the one the session's commits update (:func:`kmrepo.library.index_syn
 
 from __future__ import annotations
 
+import re
 import time
 import weakref
 from collections.abc import Mapping
@@ -157,12 +158,15 @@ def did_you_mean(backend, text: str, filters: dict, tried: str | None = None, be
     return suggestion if found.every_word > better_than and not found.relaxed else None
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def suggest_data(session: Session, user, q: str, limit: int = 8) -> dict:
     """Suggestions while typing ``q``: titles of entries ``user`` may read, knowledge
     items and tags whose names contain it (digits folded). ``{"query", "suggestions":
     [{"text", "kind": "entry" | "item" | "tag", "key"}]}``, at most ``limit``; ``key``
     is the entry's slug, the item's id or the tag's name (the views add each one's URL)."""
-    q = " ".join(fold_digits(q or "").split())[:100]
+    q = " ".join(_CONTROL.sub(" ", fold_digits(q or "")).split())[:100]  # no NUL: no database keeps one
     out: list[dict] = []
     if len(q) < 2:
         return {"query": q, "suggestions": out}
