@@ -740,8 +740,9 @@ def remind(session: Session, settings: Settings, send_mail: Callable[[str, str, 
             continue
         claimed = session.execute(insert(Reminder).values(record_id=record.id, kind=kind, sent_at=clock.now(),
                                                           emailed=False).on_conflict_do_nothing())
+        won = claimed.rowcount == 1  # read before the commit: psycopg forgets it with the cursor
         session.commit()
-        if claimed.rowcount != 1:
+        if not won:
             continue  # sent already, by an earlier run or another server
         text = (f"รายงานผลการอบรม “{record.course}” เกินกำหนดส่งแล้ว (กำหนด {format_thai_date(dl.due_on)})"
                 if kind == "overdue" else
