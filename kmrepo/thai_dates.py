@@ -18,6 +18,8 @@ MONTHS = ("มกราคม", "กุมภาพันธ์", "มีนา�
 MONTHS_ABBR = ("ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.",
                "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.")
 _THAI_DIGITS = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
+#: ``str.translate`` table: Thai digits to Arabic ("๒๕๗๐" → "2570"), for numbers as typed.
+ARABIC_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 
 
 def to_thai_time(moment: datetime) -> datetime:
@@ -63,7 +65,7 @@ def parse_fiscal_year(typed: str | None, today: date) -> int:
     that is not a year from 2400 to 2700."""
     from .errors import BadInput
 
-    text = (typed or "").strip().translate(_ARABIC_DIGITS)
+    text = (typed or "").strip().translate(ARABIC_DIGITS)
     if not text:
         return fiscal_year(today)
     if text.isascii() and text.isdigit() and len(text) == 4 and 2400 <= int(text) <= 2700:
@@ -72,7 +74,6 @@ def parse_fiscal_year(typed: str | None, today: date) -> int:
                    "ปีงบประมาณต้องเป็นปี พ.ศ. เช่น ๒๕๗๐ หรือ 2570")
 
 
-_ARABIC_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 
 
 def thai_digits(value: object) -> str:
@@ -112,7 +113,7 @@ def parse_date(text: str | date | None) -> date | None:
         return None
     if isinstance(text, date):
         return text
-    raw = " ".join(str(text).translate(_ARABIC_DIGITS).split())
+    raw = " ".join(str(text).translate(ARABIC_DIGITS).split())
     try:
         return date.fromisoformat(raw)
     except ValueError:

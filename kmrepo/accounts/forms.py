@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, 
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..errors import BadInput
-from ..thai_dates import parse_date
+from ..thai_dates import ARABIC_DIGITS, parse_date
 from .models import ROLES
 
 REQUIRED = "กรุณากรอกข้อมูลช่องนี้"
@@ -52,7 +52,7 @@ def thai_number(field, message: str) -> None:
     """Validate a number field typed as offices type numbers (Thai or Arabic digits,
     thousands commas): its data becomes a float, or None when empty;
     ValidationError(``message``) otherwise."""
-    text = (field.data or "").replace(",", "").strip().translate(_ARABIC_DIGITS)
+    text = (field.data or "").replace(",", "").strip().translate(ARABIC_DIGITS)
     if not text:
         field.data = None
         return
@@ -62,7 +62,6 @@ def thai_number(field, message: str) -> None:
         raise ValidationError(message) from err
 
 
-_ARABIC_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 
 
 class ThaiDateField(StringField):

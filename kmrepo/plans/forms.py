@@ -7,10 +7,10 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..accounts.forms import REQUIRED, thai_number
+from ..thai_dates import ARABIC_DIGITS
 from .measures import MANUAL, MEASURES
 from .models import ACTIVITY_KINDS, ACTIVITY_STATUSES
 
-_ARABIC = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 LONG = Length(max=5000, message="ยาวได้ไม่เกิน ๕,๐๐๐ ตัวอักษร")
 
 
@@ -23,7 +23,7 @@ class PlanForm(FlaskForm):
     reason = TextAreaField("เหตุผลที่เลือกองค์ความรู้", validators=[Optional(), LONG])
 
     def validate_fiscal_year(self, field) -> None:
-        value = (field.data or "").strip().translate(_ARABIC)
+        value = (field.data or "").strip().translate(ARABIC_DIGITS)
         if not (value.isascii() and value.isdigit() and 2400 <= int(value) <= 2700):
             raise ValidationError("ปีงบประมาณต้องเป็นปี พ.ศ. เช่น ๒๕๗๐ หรือ 2570")
         field.data = value

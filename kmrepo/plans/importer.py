@@ -23,10 +23,9 @@ import html
 import re
 from dataclasses import dataclass, field
 
+from ..thai_dates import ARABIC_DIGITS
 from ..thai_dates import fiscal_year as fiscal_year_of
 from .targets import Period, Target, parse_period, parse_target
-
-_ARABIC = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 
 #: Header words → column, tried in order (the first that a header cell contains wins).
 COLUMNS = (
@@ -161,7 +160,7 @@ def parse_plan(text: str) -> ParsedPlan:
             continue
         if columns is None or all(set(c.strip()) <= set("-") for c in cells):
             continue  # not in a table, or a Markdown rule line
-        named = _STEP_ROW.match(clean(cells[0]).translate(_ARABIC))
+        named = _STEP_ROW.match(clean(cells[0]).translate(ARABIC_DIGITS))
         if named and len(filled) == 1:
             step_row = int(named.group(1))
             continue
@@ -170,10 +169,10 @@ def parse_plan(text: str) -> ParsedPlan:
         if len(cells) < len(columns) - 1 or not row.get("activity"):
             plan.problems.append((no, clean(line)[:500], "no activity text, or fewer cells than the header"))
             continue
-        step = _STEP.search(row["activity"].translate(_ARABIC))
+        step = _STEP.search(row["activity"].translate(ARABIC_DIGITS))
         row["kind"] = step.group(1).lower() if step else section
         row["step"] = int(step.group(2)) if step else (step_row if section == "kmp" else None)
-        m = _NUMBER.match(row.get("number", "").translate(_ARABIC))
+        m = _NUMBER.match(row.get("number", "").translate(ARABIC_DIGITS))
         row["number"] = m.group(1) if m else ""
         if rows and row["number"] and rows[-1]["number"] == row["number"] and rows[-1]["kind"] == row["kind"]:
             _merge(rows[-1], row)
@@ -235,4 +234,4 @@ def _fiscal_year(text: str, rows: list[dict]) -> int | None:
     if years:
         return max(years, key=lambda y: (years[y], y))
     m = _FY_TEXT.search(text)
-    return int(m.group(1).translate(_ARABIC)) if m else None
+    return int(m.group(1).translate(ARABIC_DIGITS)) if m else None

@@ -21,7 +21,14 @@ from ..errors import BadInput, NotFound, Refused
 from ..library import access, uploads
 from ..library.models import KnowledgeItem
 from ..library.policy import visibilities
-from ..thai_dates import BE_OFFSET, MONTHS, fiscal_year_bounds, format_thai_date, parse_fiscal_year
+from ..thai_dates import (
+    ARABIC_DIGITS,
+    BE_OFFSET,
+    MONTHS,
+    fiscal_year_bounds,
+    format_thai_date,
+    parse_fiscal_year,
+)
 from ..training import service as training
 from . import policy
 from .importer import parse_plan
@@ -29,7 +36,6 @@ from .measures import MANUAL, MEASURES, compute, entries_by_unit, guess
 from .models import ACTIVITY_KINDS, ACTIVITY_STATUSES, PLAN_STATUSES, EvidenceFile, KmPlan, PlanActivity
 from .targets import Target, parse_period, parse_target
 
-_ARABIC = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 
 def stats_data(session: Session, user, year: str | None = None,
                training_settings: training.Settings | None = None) -> dict:
@@ -229,7 +235,7 @@ def save_activity(session: Session, user, plan_id: int, activity_id: int | None,
 
 def _fill(row: PlanActivity, f: ActivityFields, fy: int | None) -> None:
     row.kind, row.number = f.kind, (f.number or "").strip()[:10]
-    step = re.search(r"\((?:KMP|CMP)\s*(\d)\)", (f.activity or "").translate(_ARABIC), re.IGNORECASE)
+    step = re.search(r"\((?:KMP|CMP)\s*(\d)\)", (f.activity or "").translate(ARABIC_DIGITS), re.IGNORECASE)
     row.step = int(step.group(1)) if step else (row.step if row.id else None)
     row.activity, row.method = f.activity.strip(), (f.method or "").strip()
     row.period_text = (f.period_text or "").strip()[:300]

@@ -12,9 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from ..thai_dates import BE_OFFSET, MONTHS, MONTHS_ABBR, fiscal_year_bounds
-
-_ARABIC = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+from ..thai_dates import ARABIC_DIGITS, BE_OFFSET, MONTHS, MONTHS_ABBR, fiscal_year_bounds
 
 #: Units plans count in → (key, Thai label). Order matters: the longest words first.
 UNITS = (
@@ -87,7 +85,7 @@ def parse_target(text: str) -> Target:
     >>> parse_target("- มีคำสั่งแต่งตั้งคณะทำงาน").parsed
     False
     """
-    flat = " ".join(re.sub(r"<[^>]+>", " ", text or "").translate(_ARABIC).split())
+    flat = " ".join(re.sub(r"<[^>]+>", " ", text or "").translate(ARABIC_DIGITS).split())
     found = []
     for m in _PERCENT.finditer(flat):
         word = m.group(1) or m.group(3)
@@ -150,7 +148,7 @@ def parse_period(text: str, fiscal_year: int | None = None) -> Period:
     >>> parse_period("ก.ค. ๒๕๖๖ เป็นต้นไป")
     Period(start=datetime.date(2023, 7, 1), end=None)
     """
-    flat = " ".join(re.sub(r"<[^>]+>", " ", text or "").translate(_ARABIC).replace(".", "").split())
+    flat = " ".join(re.sub(r"<[^>]+>", " ", text or "").translate(ARABIC_DIGITS).replace(".", "").split())
     onwards = bool(_ONWARDS.search(flat))
     fy = _FY.search(flat)
     months = [(m.start(), _MONTH_OF[m.group(1)], m.group(2)) for m in _MONTH_YEAR.finditer(flat)]
