@@ -193,3 +193,18 @@ def test_a_session_ends_after_idling_past_its_lifetime(app, client, auth, clock)
     auth.login("reader")
     clock.advance(app.permanent_session_lifetime)
     assert client.get("/api/me").get_json()["signed_in"] is False
+
+
+def test_forms_speak_thai_and_keep_no_control_characters(app, client, auth):
+    auth.login("contributor")
+    resp = auth.post("/entries/new", {"title": "คู่มือ\x00ทดสอบ\x07", "type": "no-such-type", "body": "เนื้อหา",
+                                      "department": "0", "visibility": "public"})
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and "ตัวเลือกไม่ถูกต้อง" in page and "Not a valid choice" not in page
+    resp = auth.post("/entries/new", {"title": "คู่มือ\x00ทดสอบ\x07", "type": "manual", "body": "บรรทัด\x00หนึ่ง\nสอง",
+                                      "department": "0", "visibility": "public"})
+    assert resp.status_code == 302
+    from urllib.parse import unquote
+
+    entry = client.get("/api/entries/" + unquote(resp.headers["Location"].rsplit("/", 1)[-1])).get_json()
+    assert entry["title"] == "คู่มือ ทดสอบ" and entry["body"] == "บรรทัด หนึ่ง\nสอง\n"

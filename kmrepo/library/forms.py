@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from indexer.normalize import fold_digits as thai_to_arabic_digits
 
-from ..accounts.forms import REQUIRED, MultiCheckboxField, ThaiDateField
+from ..accounts.forms import REQUIRED, MultiCheckboxField, ThaiDateField, ThaiForm
 from .models import ENTRY_TYPES, KNOWLEDGE_KINDS, VISIBILITIES
 
 
-class EntryForm(FlaskForm):
+class EntryForm(ThaiForm):
     title = StringField("ชื่อเรื่อง", validators=[DataRequired(REQUIRED), Length(max=500)])
     type = SelectField("ประเภท", choices=dict(ENTRY_TYPES))
     summary = TextAreaField("สรุปย่อ", validators=[Optional(), Length(max=2000)])
@@ -37,14 +36,14 @@ class EntryForm(FlaskForm):
         field.data = int(value)
 
 
-class UploadForm(FlaskForm):
+class UploadForm(ThaiForm):
     file = FileField("ไฟล์แนบ", validators=[FileRequired("กรุณาเลือกไฟล์")])
 
 
 TAG_TOO_LONG = "ชื่อแท็กยาวได้ไม่เกิน ๑๐๐ ตัวอักษร"
 
 
-class KnowledgeItemForm(FlaskForm):
+class KnowledgeItemForm(ThaiForm):
     name = StringField("ชื่อองค์ความรู้", validators=[DataRequired(REQUIRED),
                                                      Length(max=300, message="ชื่อยาวได้ไม่เกิน ๓๐๐ ตัวอักษร")])
     kind = SelectField("ประเภทความรู้", choices=dict(KNOWLEDGE_KINDS))
@@ -55,18 +54,18 @@ class KnowledgeItemForm(FlaskForm):
     retired = BooleanField("เลิกใช้องค์ความรู้นี้ (เอกสารเดิมยังอยู่ แต่เลือกให้เอกสารใหม่ไม่ได้)")
 
 
-class CommentForm(FlaskForm):
+class CommentForm(ThaiForm):
     body = TextAreaField("ความเห็น", validators=[DataRequired("กรุณาพิมพ์ความเห็น"),
                                                 Length(max=2000, message="ความเห็นยาวได้ไม่เกิน ๒,๐๐๐ ตัวอักษร")])
 
 
-class TagRenameForm(FlaskForm):
+class TagRenameForm(ThaiForm):
     name = StringField("แท็ก", validators=[DataRequired(REQUIRED), Length(max=100, message=TAG_TOO_LONG)])
     new_name = StringField("เปลี่ยนเป็น (ถ้ามีแท็กชื่อนี้อยู่แล้ว จะรวมเป็นแท็กเดียว)",
                            validators=[DataRequired(REQUIRED), Length(max=100, message=TAG_TOO_LONG)])
 
 
-class PurgeForm(FlaskForm):
+class PurgeForm(ThaiForm):
     days = StringField("ลบบันทึกที่เก่ากว่า (วัน)", validators=[DataRequired(REQUIRED), Length(max=6)])
 
     def validate_days(self, field) -> None:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from ..accounts.forms import REQUIRED, thai_number
+from ..accounts.forms import REQUIRED, ThaiForm, thai_number
 from ..thai_dates import ARABIC_DIGITS
 from .measures import MANUAL, MEASURES
 from .models import ACTIVITY_KINDS, ACTIVITY_STATUSES
@@ -14,7 +13,7 @@ from .models import ACTIVITY_KINDS, ACTIVITY_STATUSES
 LONG = Length(max=5000, message="ยาวได้ไม่เกิน ๕,๐๐๐ ตัวอักษร")
 
 
-class PlanForm(FlaskForm):
+class PlanForm(ThaiForm):
     title = StringField("ชื่อแผน", validators=[DataRequired(REQUIRED), Length(max=500, message="ยาวได้ไม่เกิน ๕๐๐ ตัวอักษร")])
     fiscal_year = StringField("ปีงบประมาณ (พ.ศ.)", validators=[DataRequired(REQUIRED), Length(max=10)])
     knowledge_item = SelectField("องค์ความรู้", coerce=int, choices=[])
@@ -29,7 +28,7 @@ class PlanForm(FlaskForm):
         field.data = value
 
 
-class ActivityForm(FlaskForm):
+class ActivityForm(ThaiForm):
     kind = SelectField("ประเภท", choices=dict(ACTIVITY_KINDS))
     number = StringField("ลำดับที่", validators=[Optional(), Length(max=10)])
     activity = TextAreaField("กิจกรรม", validators=[DataRequired(REQUIRED), LONG])

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from ..accounts.forms import REQUIRED, MultiCheckboxField, ThaiDateField, thai_number
+from ..accounts.forms import REQUIRED, MultiCheckboxField, ThaiDateField, ThaiForm, thai_number
 from .models import REPORT_SECTIONS, TRAINING_KINDS
 
 
-class RecordForm(FlaskForm):
+class RecordForm(ThaiForm):
     trainee = SelectField("ผู้เข้ารับการพัฒนา", coerce=int, choices=[])
     course = StringField("ชื่อหลักสูตร/เรื่อง", validators=[DataRequired(REQUIRED), Length(max=500)])
     kind = SelectField("ประเภท", choices=dict(TRAINING_KINDS))
@@ -29,7 +28,7 @@ class RecordForm(FlaskForm):
             raise ValidationError("ค่าใช้จ่ายไม่ถูกต้อง")
 
 
-class ReportForm(FlaskForm):
+class ReportForm(ThaiForm):
     objectives = TextAreaField(REPORT_SECTIONS["objectives"], validators=[Optional(), Length(max=50_000)])
     content = TextAreaField(REPORT_SECTIONS["content"], validators=[Optional(), Length(max=50_000)])
     knowledge = TextAreaField(REPORT_SECTIONS["knowledge"], validators=[Optional(), Length(max=50_000)])
@@ -38,28 +37,28 @@ class ReportForm(FlaskForm):
     internal_suggestions = BooleanField("ข้อเสนอแนะเป็นเรื่องภายใน ไม่เผยแพร่", default=True)
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(ThaiForm):
     comment = TextAreaField("ความเห็น", validators=[Optional(), Length(max=5000)])
 
 
-class FollowUpForm(FlaskForm):
+class FollowUpForm(ThaiForm):
     assessment = TextAreaField("ผลการเปรียบเทียบการปฏิบัติงานก่อนและหลังการอบรม",
                                validators=[DataRequired(REQUIRED), Length(max=20_000)])
 
 
-class DelegationForm(FlaskForm):
+class DelegationForm(ThaiForm):
     approver = StringField("ผู้อนุมัติที่ไม่อยู่ (ชื่อผู้ใช้; เว้นว่าง = ตัวท่านเอง)", validators=[Optional(), Length(max=64)])
     acting = StringField("ผู้ปฏิบัติราชการแทน (ชื่อผู้ใช้)", validators=[DataRequired(REQUIRED), Length(max=64)])
     starts_on = ThaiDateField("ตั้งแต่วันที่", validators=[DataRequired(REQUIRED), Length(max=40)])
     ends_on = ThaiDateField("ถึงวันที่", validators=[DataRequired(REQUIRED), Length(max=40)])
 
 
-class ChainForm(FlaskForm):
+class ChainForm(ThaiForm):
     unit = StringField("หน่วยงาน", validators=[DataRequired(REQUIRED), Length(max=200)])
     steps = TextAreaField("ลำดับผู้อนุมัติ บรรทัดละหนึ่งขั้น: ชื่อผู้ใช้ หรือ ตำแหน่ง (เช่น ปลัดเทศบาล)",
                           validators=[DataRequired(REQUIRED), Length(max=5000)])
 
 
-class HolidayForm(FlaskForm):
+class HolidayForm(ThaiForm):
     day = ThaiDateField("วันที่", validators=[DataRequired(REQUIRED), Length(max=40)])
     name = StringField("ชื่อวันหยุด", validators=[Optional(), Length(max=200)])
