@@ -45,7 +45,7 @@ def test_a_failed_index_write_keeps_the_edit_says_so_and_is_repaired_at_start(ap
     auth.login("admin")
     assert "ดัชนีค้นหาปรับปรุงไม่สำเร็จ" in client.get("/admin/users").get_data(as_text=True)
     monkeypatch.undo()
-    restarted = create_app({"TESTING": True, "INSTANCE_PATH": app.instance_path})
+    restarted = create_app({"TESTING": True, "INSTANCE_PATH": app.instance_path, "DATABASE_URL": app.config["DATABASE_URL"]})
     assert [r["slug"] for r in search(restarted.test_client(), "ค่าเช่าบ้าน")["results"]] == [slug]
     assert "ดัชนีค้นหาปรับปรุงไม่สำเร็จ" not in client.get("/admin/users").get_data(as_text=True)
 

@@ -115,3 +115,12 @@ def test_demo_content_is_rich_enough(app, load):
         kinds = set(s.scalars(select(Entry.type)))
     assert used_items >= 6 and units >= 4
     assert {"manual", "best_practice", "training_report", "regulation", "qa"} <= kinds
+
+
+def test_a_name_longer_than_its_column_is_reported_for_that_file_only(load, write_entry):
+    write_entry("long-unit", "เนื้อหา", department="ก" * 201)
+    write_entry("long-tag", "เนื้อหา", tags=["ข" * 101])
+    write_entry("fine", "เนื้อหา", department="กองคลัง")
+    report = load(write_entry.folder)
+    assert report.created == ["fine"]
+    assert sorted(reason.split(":")[0] for _path, reason in report.errors) == ["department", "tags"]

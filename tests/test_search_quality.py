@@ -132,7 +132,7 @@ def test_the_km_team_extends_the_vocabulary_in_a_file(app, client, runner, load,
     with open(folder + "/words.txt", "w", encoding="utf-8") as fh:
         fh.write("ศขข\n")
     # Restarting is enough: the vocabulary changed, so the index is rebuilt on start.
-    again = create_app({"TESTING": True, "INSTANCE_PATH": app.instance_path})
+    again = create_app({"TESTING": True, "INSTANCE_PATH": app.instance_path, "DATABASE_URL": app.config["DATABASE_URL"]})
     assert _slugs(again.test_client(), "ศขข") == ["info"]
 
 

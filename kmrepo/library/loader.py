@@ -804,11 +804,26 @@ def _parse_and_render(path: str) -> ParsedEntry | LoadError:
     cannot be rendered within bounds, :func:`kmrepo.library.rendering.markup_problem`)."""
     try:
         parsed = parse_file(path)
+        _check_names(parsed)
     except LoadError as exc:
         return exc
     if problem := markup_problem(parsed.body):
         return LoadError(problem[0])
     return replace(parsed, plain=plain_text(parsed.body))
+
+
+#: The longest names the tables keep (every database holds them to it).
+NAME_LIMITS = {"department": 200, "tags": 100, "knowledge_items": 300}
+
+
+def _check_names(p: ParsedEntry) -> None:
+    """:class:`LoadError` for a unit, tag or knowledge item name longer than its column
+    (:data:`NAME_LIMITS`): said plainly for that file, instead of failing the load."""
+    for key, limit in NAME_LIMITS.items():
+        value = getattr(p, key)
+        for name in (value,) if isinstance(value, str) else value:
+            if len(name) > limit:
+                raise LoadError(f"{key}: {name[:40]!r}… is longer than {limit} characters")
 
 
 #: The search backend's ``prepare`` for the workers of one load (set before they fork).
