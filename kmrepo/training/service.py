@@ -739,8 +739,9 @@ def remind(session: Session, settings: Settings, send_mail: Callable[[str, str, 
         if kind is None:
             continue
         claimed = session.execute(insert(Reminder).values(record_id=record.id, kind=kind, sent_at=clock.now(),
-                                                          emailed=False).on_conflict_do_nothing())
-        won = claimed.rowcount == 1  # read before the commit: psycopg forgets it with the cursor
+                                                          emailed=False).on_conflict_do_nothing()
+                                  .returning(Reminder.id))
+        won = claimed.first() is not None  # a row back: this run inserted it (psycopg gives no row count here)
         session.commit()
         if not won:
             continue  # sent already, by an earlier run or another server
