@@ -8,6 +8,8 @@ import sqlite3
 import threading
 from pathlib import Path
 
+import pytest
+
 from kmrepo import create_app
 from kmrepo.cli import cli
 
@@ -28,6 +30,12 @@ def _files(folder: str) -> dict[str, bytes]:
             path = os.path.join(root, name)
             out[os.path.relpath(path, folder)] = Path(path).read_bytes()
     return out
+
+
+pytestmark = pytest.mark.skipif(
+    bool(os.environ.get("KMREPO_TEST_POSTGRES")),
+    reason="kmrepo backup/restore copy a SQLite instance; a PostgreSQL deployment is backed up with pg_dump "
+           "(docs/deployment.md), and kmrepo export/import are issue 22's")
 
 
 def test_backup_and_restore_round_trip_a_populated_instance(tmp_path, app, client, auth, load, write_entry):
