@@ -1,6 +1,7 @@
 # Two commands on a fresh machine:
 #   make serve   install into .venv, load the demo content on first run, serve on http://127.0.0.1:8080
-#   make test    install into .venv with the test extras and run the test suite
+#   make test    install into .venv with the test extras and run the test suite, on SQLite and then on a
+#                throwaway PostgreSQL server when the machine has one (tests/postgres.py says so when not)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
@@ -19,6 +20,7 @@ serve: install
 
 test: install
 	$(BIN)/python -m pytest
+	$(BIN)/python -m tests.postgres
 
 bench: install
 	$(BIN)/python -m bench.quality

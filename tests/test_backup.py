@@ -35,7 +35,7 @@ def _files(folder: str) -> dict[str, bytes]:
 pytestmark = pytest.mark.skipif(
     bool(os.environ.get("KMREPO_TEST_POSTGRES")),
     reason="kmrepo backup/restore copy a SQLite instance; a PostgreSQL deployment is backed up with pg_dump "
-           "(docs/deployment.md), and kmrepo export/import are issue 22's")
+           "(docs/deployment.md)")
 
 
 def test_backup_and_restore_round_trip_a_populated_instance(tmp_path, app, client, auth, load, write_entry):
