@@ -40,3 +40,15 @@ class BadInput(DomainError):
     """The input cannot be used; the messages say why: 400."""
 
     status = 400
+
+
+class Conflict(DomainError):
+    """Someone else changed it since it was opened: 409. ``details`` says what (for the
+    page that lets the user compare and decide); nothing of either change is lost."""
+
+    status = 409
+    default_thai = "มีผู้อื่นแก้ไขรายการนี้ไปแล้วหลังจากที่คุณเปิด"
+
+    def __init__(self, english: str = "", thai: str = "", details: dict | None = None):
+        super().__init__(english, thai)
+        self.details = details or {}

@@ -117,3 +117,48 @@ def test_review_dates_follow_publication_and_revision_and_readers_are_told(clien
                                               "department": "0", "visibility": "public", "review_by": "พรุ่งนี้"})
     assert garbage.status_code == 400 and "ไม่ใช่วันที่ที่อ่านได้" in garbage.get_data(as_text=True)
     assert client.get("/api/entries/law").get_json()["review_by"] == "2028-03-31"
+
+
+def test_two_people_saving_one_entry_the_second_is_told_with_a_diff_and_loses_nothing(app, client, auth, load,
+                                                                                       write_entry):
+    import re
+
+    from kmrepo.library.models import Revision
+    from tests.helpers import AuthActions
+
+    write_entry("report", "การรายงานผลเป็นเรื่องสำคัญ", title="คู่มือการรายงานผล")
+    load(write_entry.folder)
+    auth.login("km_team")
+    from kmrepo.accounts.service import create_user
+    from kmrepo.db import session as db_session
+    from tests.helpers import PASSWORD
+
+    with app.app_context():
+        create_user(db_session(), "km2", PASSWORD, full_name="ทีมงาน KM คนที่สอง", roles=("km_team",))
+    other = AuthActions(app.test_client())
+    other.login("km2")
+
+    def opened(c):  # the editor as the browser got it: its hidden revision number
+        page = c.client.get("/entries/report/edit").get_data(as_text=True) if hasattr(c, "client") else ""
+        return re.search(r'name="base_revision" type="hidden" value="(\d+)"', page).group(1)
+
+    km_base, contributor_base = opened(auth), opened(other)
+    fields = {"title": "คู่มือการรายงานผล", "type": "article", "department": "0", "visibility": "public"}
+    assert auth.post("/entries/report/edit", {**fields, "body": "การรายงานผลเป็นเรื่องจำเป็น",
+                                              "base_revision": km_base}).status_code == 302
+    late = other.post("/entries/report/edit", {**fields, "body": "การรายงานผลเป็นเรื่องเร่งด่วน",
+                                               "base_revision": contributor_base})
+    page = late.get_data(as_text=True)
+    assert late.status_code == 409 and "มีผู้อื่นบันทึกเอกสารนี้ไปแล้ว" in page
+    assert "<del>จำเป็น</del>" in page and "<ins>เร่งด่วน</ins>" in page  # what each wrote, word by word
+    assert "การรายงานผลเป็นเรื่องเร่งด่วน" in page  # the late writer's text is still in the form
+    assert client.get("/api/entries/report").get_json()["body"] == "การรายงานผลเป็นเรื่องจำเป็น\n"  # nothing lost
+    # having seen it, the late writer saves again: now on the newest revision, it is kept
+    newest = re.search(r'name="base_revision" type="hidden" value="(\d+)"', page).group(1)
+    assert other.post("/entries/report/edit", {**fields, "body": "การรายงานผลเป็นเรื่องเร่งด่วน",
+                                               "base_revision": newest}).status_code == 302
+    assert client.get("/api/entries/report").get_json()["body"] == "การรายงานผลเป็นเรื่องเร่งด่วน\n"
+    with app.app_context():
+        from sqlalchemy import func, select
+
+        assert db_session().scalar(select(func.count(Revision.id))) == 3  # loaded, then one save each

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from indexer.normalize import fold_digits as thai_to_arabic_digits
@@ -24,6 +24,8 @@ class EntryForm(ThaiForm):
     visibility = SelectField("การเผยแพร่", choices=dict(VISIBILITIES))
     featured = BooleanField("แนะนำในมุม KM")
     note = StringField("บันทึกการแก้ไข (สั้น ๆ)", validators=[Optional(), Length(max=500)])
+    #: The number of the newest revision when the editor was opened (optimistic locking).
+    base_revision = HiddenField()
     review_by = ThaiDateField("ทบทวนเนื้อหาภายในวันที่ (เว้นว่าง = ตามประเภทเอกสาร)", validators=[Optional(), Length(max=40)])
 
     def validate_fiscal_year(self, field) -> None:

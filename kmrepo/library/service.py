@@ -17,14 +17,17 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_dirty
+
+from indexer.diff import word_diff
 
 from .. import clock
 from ..accounts import audit
 from ..accounts.models import Department, User
 from ..base import named
-from ..errors import BadInput, NotFound, Refused
+from ..errors import BadInput, Conflict, NotFound, Refused
 from ..thai_dates import fiscal_year
 from . import access, extract, feedback, policy, revisions, uploads
 from .models import (
@@ -363,6 +366,9 @@ class EntryFields:
     #: When the KM team should review the content; None: one review period of the
     #: type from each change (:func:`kmrepo.library.policy.review_period`).
     review_by: date | None = None
+    #: The number of the entry's newest revision when the editor was opened (None: not
+    #: known, as from the command line): another save since is a :class:`Conflict`.
+    base_revision: int | None = None
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -424,6 +430,8 @@ def save_entry(session: Session, entry: Entry | None, fields: EntryFields, user:
                        "วันที่ทบทวนต้องเป็นวันหลังจากวันนี้ และไม่เกิน ๕ ปี")
     created = entry is None
     before = None if entry is None else revisions.content_of(entry)
+    if entry is not None and fields.base_revision is not None:
+        _check_not_changed_since(session, entry, fields)
     if entry is None:
         entry = Entry(slug=new_slug(session, fields.title), status="draft", author_id=user.id, created_at=clock.now(),
                       document_date=clock.today())
@@ -431,9 +439,7 @@ def save_entry(session: Session, entry: Entry | None, fields: EntryFields, user:
     entry.title = fields.title.strip()
     entry.type = fields.type
     entry.summary = (fields.summary or "").strip()
-    # As a loaded file's body is kept: browser line ends folded, one final new line, so
-    # the same text saved from the editor and from a file is the same revision.
-    entry.body = fields.body.replace("\r\n", "\n").replace("\r", "\n").strip() + "\n"
+    entry.body = _normal_body(fields.body)
     entry.fiscal_year = fields.fiscal_year
     entry.visibility = fields.visibility
     if policy.can_feature(user):
@@ -447,10 +453,43 @@ def save_entry(session: Session, entry: Entry | None, fields: EntryFields, user:
     revisions.record(session, entry, user.id, fields.note, before)
     if fields.review_by is not None:
         entry.review_by = fields.review_by
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:  # another save took the same revision number a moment before
+        session.rollback()
+        raise _conflict(session, session.get(Entry, entry.id), fields) from exc
     audit.record(session, "entry_created" if created else "entry_edited", user, target=entry)
     session.commit()
     return entry
+
+
+def _check_not_changed_since(session: Session, entry: Entry, fields: EntryFields) -> None:
+    """:class:`Conflict` when the entry has a revision newer than the one the editor was
+    opened on and its text differs from what this save brings (optimistic locking: the
+    revision number is the version)."""
+    newest = revisions.latest(session, entry)
+    if newest is not None and newest.number != fields.base_revision:
+        mine = (fields.title.strip(), (fields.summary or "").strip(), _normal_body(fields.body))
+        if mine != revisions.content_of(entry):
+            raise _conflict(session, entry, fields)
+
+
+def _conflict(session: Session, entry: Entry, fields: EntryFields) -> Conflict:
+    newest = revisions.latest(session, entry)
+    return Conflict(
+        f"{entry.slug} was saved by someone else (revision {newest.number if newest else '?'}) since it was opened",
+        "มีผู้อื่นบันทึกเอกสารนี้ไปแล้วหลังจากที่คุณเปิดแก้ไข ข้อความของคุณยังอยู่ในฟอร์ม "
+        "ตรวจดูสิ่งที่เปลี่ยนด้านล่าง แล้วกดบันทึกอีกครั้งเพื่อใช้ข้อความของคุณ",
+        details={"revision": newest.number if newest else None,
+                 "author": newest.author.display_name if newest and newest.author else "",
+                 "at": newest.created_at.isoformat() if newest else None,
+                 "ops": word_diff(entry.body or "", _normal_body(fields.body))})
+
+
+def _normal_body(body: str) -> str:
+    """A body as it is stored: browser line ends folded, one final new line (so the same
+    text saved from the editor and from a file is the same revision)."""
+    return body.replace("\r\n", "\n").replace("\r", "\n").strip() + "\n"
 
 
 def change_status(session: Session, entry: Entry, action: str, user: User) -> policy.Transition:

@@ -27,7 +27,7 @@ from werkzeug.routing import RequestRedirect
 from .. import db
 from ..accounts.models import Department
 from ..accounts.policy import can_manage_users, can_purge_logs, is_signed_in
-from ..errors import BadInput, NotFound, Refused
+from ..errors import BadInput, Conflict, NotFound, Refused
 from ..privacy import address_hash
 from ..web import current_user, fiscal_year_arg, int_arg, is_api, page, require, template_names
 from . import access, extract, feedback, index_sync, policy, revisions, search, service, uploads
@@ -302,6 +302,8 @@ def _entry_form(entry) -> EntryForm:
         form.knowledge_items.data = [k.id for k in entry.knowledge_items]
         form.department.data = entry.department_id or 0
         form.fiscal_year.data = str(entry.fiscal_year or "")
+        newest = revisions.latest(session, entry)
+        form.base_revision.data = str(newest.number if newest else 0)
     elif request.method == "GET":
         form.department.data = current_user().department_id or 0
         form.visibility.data = "internal"
@@ -319,6 +321,8 @@ def _fields(form: EntryForm) -> service.EntryFields:
         department_id=form.department.data or 0, fiscal_year=form.fiscal_year.data,
         visibility=form.visibility.data, featured=form.featured.data, note=form.note.data or "",
         review_by=form.review_by.date,
+        base_revision=int(form.base_revision.data) if (form.base_revision.data or "").isdigit()
+        and len(form.base_revision.data) < 10 else None,
     )
 
 
@@ -342,16 +346,24 @@ def entry_new():
 def entry_edit(slug: str):
     entry = service.editable_entry(db.session(), current_user(), slug)
     form = _entry_form(entry)
+    conflict = None
     if form.validate_on_submit():
         try:
             service.save_entry(db.session(), entry, _fields(form), current_user())
+        except Conflict as err:
+            # Someone saved since this editor opened: the writer's text stays in the form,
+            # with what changed; saving again (on the newest revision now) keeps theirs.
+            conflict = {**err.details, "message": err.thai}
+            form.base_revision.data = str(err.details.get("revision") or 0)
+            entry = service.editable_entry(db.session(), current_user(), slug)
         except BadInput as err:
             db.session().rollback()
             form.body.errors = [*form.body.errors, err.thai]
         else:
             flash("บันทึกการแก้ไขแล้ว", "info")
             return redirect(url_for("library.entry", slug=entry.slug))
-    return render_template("library/entry_form.html", form=form, entry=entry), 400 if form.errors else 200
+    status = 409 if conflict else 400 if form.errors else 200
+    return render_template("library/entry_form.html", form=form, entry=entry, conflict=conflict), status
 
 
 @bp.post("/api/entries/preview")
