@@ -143,6 +143,8 @@ def test_two_people_saving_one_entry_the_second_is_told_with_a_diff_and_loses_no
         return re.search(r'name="base_revision" type="hidden" value="(\d+)"', page).group(1)
 
     km_base, contributor_base = opened(auth), opened(other)
+    form = auth.client.get("/entries/report/edit").get_data(as_text=True)
+    assert re.search(r'name="review_by" type="text" value=""', form)  # not sent back unless set
     fields = {"title": "คู่มือการรายงานผล", "type": "article", "department": "0", "visibility": "public"}
     assert auth.post("/entries/report/edit", {**fields, "body": "การรายงานผลเป็นเรื่องจำเป็น",
                                               "base_revision": km_base}).status_code == 302

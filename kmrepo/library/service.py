@@ -483,7 +483,21 @@ def _conflict(session: Session, entry: Entry, fields: EntryFields) -> Conflict:
         details={"revision": newest.number if newest else None,
                  "author": newest.author.display_name if newest and newest.author else "",
                  "at": newest.created_at.isoformat() if newest else None,
-                 "ops": word_diff(entry.body or "", _normal_body(fields.body))})
+                 "ops": _around_changes(word_diff(entry.body or "", _normal_body(fields.body)))})
+
+
+def _around_changes(ops: list[dict], keep: int = 80) -> list[dict]:
+    """A word diff with long unchanged stretches shortened to ``keep`` characters at each
+    side of a change ("…" between), so the changes of a long entry are seen at once."""
+    out = []
+    for i, op in enumerate(ops):
+        text = op["text"]
+        if op["op"] == "equal" and len(text) > 2 * keep + 20:
+            head = text[:keep] if i > 0 else ""
+            tail = text[-keep:] if i < len(ops) - 1 else ""
+            text = f"{head} … {tail}".strip()
+        out.append({**op, "text": text})
+    return out
 
 
 def _normal_body(body: str) -> str:

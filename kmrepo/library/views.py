@@ -304,6 +304,9 @@ def _entry_form(entry) -> EntryForm:
         form.fiscal_year.data = str(entry.fiscal_year or "")
         newest = revisions.latest(session, entry)
         form.base_revision.data = str(newest.number if newest else 0)
+        # Left empty: the review date follows each change by itself unless the writer sets
+        # one (the current date is shown as the field's hint, not sent back as a choice).
+        form.review_by.data = ""
     elif request.method == "GET":
         form.department.data = current_user().department_id or 0
         form.visibility.data = "internal"
