@@ -164,3 +164,41 @@ def test_two_people_saving_one_entry_the_second_is_told_with_a_diff_and_loses_no
         from sqlalchemy import func, select
 
         assert db_session().scalar(select(func.count(Revision.id))) == 3  # loaded, then one save each
+
+
+def test_two_saves_at_the_same_instant_meet_the_unique_key_and_the_second_is_told(app, load, write_entry,
+                                                                                  users, monkeypatch):
+    """The moment between reading the newest revision and writing the next one: another
+    save took that number first. The revisions' unique key refuses the second, which is
+    told as a conflict; the first stays."""
+    import pytest
+    from sqlalchemy import select
+
+    from kmrepo.accounts.models import User
+    from kmrepo.db import session as db_session
+    from kmrepo.errors import Conflict
+    from kmrepo.library import revisions, service
+    from kmrepo.library.models import Entry
+
+    write_entry("report", "ฉบับแรก", title="คู่มือการรายงานผล")
+    load(write_entry.folder)
+    with app.app_context():
+        s = db_session()
+        user = s.scalar(select(User).where(User.username == "km_team"))
+        entry = s.scalar(select(Entry).where(Entry.slug == "report"))
+        stale = revisions.latest(s, entry)  # what both writers read: revision 1
+
+        def fields(body):
+            return service.EntryFields(title=entry.title, type=entry.type, summary="", body=body, tags=[],
+                                       knowledge_items=[], department_id=0, fiscal_year=None, visibility="public",
+                                       base_revision=stale.number)
+
+        service.save_entry(s, entry, fields("ฉบับของคนแรก"), user)  # takes revision 2
+        monkeypatch.setattr(revisions, "latest", lambda session, e: stale)  # the second read before that
+        with pytest.raises(Conflict) as caught:
+            service.save_entry(s, s.get(Entry, entry.id), fields("ฉบับของคนที่สอง"), user)
+        from sqlalchemy.exc import IntegrityError
+
+        assert caught.value.status == 409 and isinstance(caught.value.__cause__, IntegrityError)
+        monkeypatch.undo()
+        assert s.get(Entry, entry.id).body == "ฉบับของคนแรก\n"
