@@ -28,6 +28,7 @@ from .errors import DomainError
 from .library import access, index_sync, loader, search
 from .library import service as library_service
 from .library.models import Entry
+from .web import upload_folder
 
 
 def demo_content_path() -> str:
@@ -56,7 +57,7 @@ def _load(paths) -> loader.LoadReport:
 
     try:
         report = loader.load_paths(db.session(), paths, progress=progress, on_files=on_files,
-                                   upload_folder=os.path.join(current_app.instance_path, "uploads"))
+                                   upload_folder=upload_folder())
     finally:
         if "bar" in bar_state:
             bar_state["bar"].__exit__(None, None, None)
@@ -139,7 +140,7 @@ def import_plan_command(files, fiscal_year):
 def extract_text_command():
     """Read the text of attachments stored before kmrepo searched attached files."""
     session = db.session()
-    folder = os.path.join(current_app.instance_path, "uploads")
+    folder = upload_folder()
     with click.progressbar(length=library_service.pending_count(session), label="กำลังอ่านไฟล์แนบ (extracting)",
                            file=sys.stderr, show_pos=True) as bar:
         counts = library_service.extract_pending(session, folder, progress=bar.update)

@@ -7,12 +7,26 @@ the Thai error page (or ``{"error", "status"}`` JSON under ``/api/``).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import date, datetime
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, Flask, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_wtf.csrf import CSRFError
 from werkzeug.routing import BaseConverter, ValidationError
 
@@ -178,6 +192,23 @@ def int_arg(name: str, default: int = 1) -> int:
     missing or not one."""
     value = request.args.get(name, "")
     return int(value) if value.isdigit() and len(value) < 10 else default
+
+
+def upload_folder() -> str:
+    """Where this app keeps uploaded files: ``<instance>/uploads`` (outside the web root)."""
+    return os.path.join(current_app.instance_path, "uploads")
+
+
+def send_stored(stored) -> Response:
+    """Serve a stored file (an attachment, a report's file, a plan's evidence: any
+    :class:`~kmrepo.library.models.StoredFile`) with safe headers: its checked type,
+    a sandboxing CSP, no caching, and as a download unless a browser may show it
+    (``stored.inline``)."""
+    resp = send_file(os.path.join(upload_folder(), stored.stored_name), mimetype=stored.content_type,
+                     as_attachment=not stored.inline, download_name=stored.filename, max_age=0)
+    resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    resp.headers["Cache-Control"] = "private, no-store"
+    return resp
 
 
 def fiscal_year_arg(name: str = "fiscal_year") -> int:

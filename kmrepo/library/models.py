@@ -27,6 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .. import clock
 from ..accounts.models import Department, User
 from ..base import Base
+from .uploads import INLINE_TYPES
 
 #: Entry types, as written in front matter (``type:``), with their Thai names.
 ENTRY_TYPES = {
@@ -192,6 +193,12 @@ class StoredFile:
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+
+    @property
+    def inline(self) -> bool:
+        """Whether a browser may show the file in the page (a PDF or an image,
+        :data:`~kmrepo.library.uploads.INLINE_TYPES`) rather than download it."""
+        return self.content_type in INLINE_TYPES
 
 
 class Attachment(StoredFile, Base):

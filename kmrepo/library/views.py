@@ -7,8 +7,6 @@ A view reads the request, calls one service function (:mod:`kmrepo.library.servi
 
 from __future__ import annotations
 
-import os
-
 from flask import (
     Blueprint,
     Response,
@@ -17,7 +15,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from markupsafe import Markup
@@ -29,7 +26,17 @@ from ..accounts.models import Department
 from ..accounts.policy import can_manage_users, can_purge_logs, is_signed_in
 from ..errors import BadInput, Conflict, NotFound, Refused
 from ..privacy import address_hash
-from ..web import current_user, fiscal_year_arg, int_arg, is_api, page, require, template_names
+from ..web import (
+    current_user,
+    fiscal_year_arg,
+    int_arg,
+    is_api,
+    page,
+    require,
+    send_stored,
+    template_names,
+    upload_folder,
+)
 from . import access, extract, feedback, index_sync, policy, revisions, search, service, uploads
 from .forms import CommentForm, EntryForm, KnowledgeItemForm, PurgeForm, TagRenameForm, UploadForm
 from .models import ENTRY_STATUSES, ENTRY_TYPES, KNOWLEDGE_KINDS, VISIBILITIES, KnowledgeItem
@@ -271,15 +278,7 @@ def restore(slug: str):
 def attachment(attachment_id: int, filename: str):
     """Serve an attachment to whoever may read its entry, with safe headers: the
     stored type, nosniff, a sandboxing CSP, and download unless it is a PDF or image."""
-    att = service.attachment_for(db.session(), current_user(), attachment_id, filename)
-    resp = send_file(
-        os.path.join(_upload_folder(), att.stored_name), mimetype=att.content_type,
-        as_attachment=att.content_type not in uploads.INLINE_TYPES, download_name=att.filename,
-        max_age=0,
-    )
-    resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    resp.headers["Cache-Control"] = "private, no-store"
-    return resp
+    return send_stored(service.attachment_for(db.session(), current_user(), attachment_id, filename))
 
 
 # -- writing -----------------------------------------------------------------------------
@@ -382,7 +381,7 @@ def entry_preview():
 @bp.post("/entries/<slug>/delete")
 @require(policy.is_workspace_user)
 def entry_delete(slug: str):
-    title = service.delete_draft(db.session(), current_user(), slug, _upload_folder())
+    title = service.delete_draft(db.session(), current_user(), slug, upload_folder())
     flash(f"ลบฉบับร่าง “{title}” แล้ว", "info")
     return redirect(url_for("library.workspace"), code=303)
 
@@ -390,7 +389,7 @@ def entry_delete(slug: str):
 @bp.post("/entries/<slug>/files/<id:attachment_id>/remove")
 @require(policy.is_workspace_user)
 def attachment_remove(slug: str, attachment_id: int):
-    name = service.remove_attachment(db.session(), current_user(), slug, attachment_id, _upload_folder())
+    name = service.remove_attachment(db.session(), current_user(), slug, attachment_id, upload_folder())
     flash(f"ลบไฟล์แนบ {name} แล้ว", "info")
     return redirect(url_for("library.entry", slug=slug), code=303)
 
@@ -420,7 +419,7 @@ def entry_upload(slug: str):
     limit = current_app.config["UPLOAD_MAX_BYTES"]
     try:
         att = service.attach_file(db.session(), entry, upload.filename, upload.read(limit + 1), user,
-                                  _upload_folder(), limit)
+                                  upload_folder(), limit)
     except uploads.UploadRefused as err:
         flash(f"ไม่รับไฟล์: {err.thai}", "error")
         return render_template("library/entry.html", data=_open(entry.slug), upload_form=UploadForm()), 400
@@ -466,8 +465,6 @@ def api_kpi_knowledge():
     return feedback.indicators(db.session(), fiscal_year_arg())
 
 
-def _upload_folder() -> str:
-    return os.path.join(current_app.instance_path, "uploads")
 
 
 @bp.route("/admin/access-logs", methods=["GET", "POST"])

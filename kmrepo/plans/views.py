@@ -4,8 +4,6 @@ each data page beside its JSON twin."""
 
 from __future__ import annotations
 
-import os
-
 from flask import (
     Blueprint,
     Response,
@@ -14,7 +12,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     session,
     url_for,
 )
@@ -26,10 +23,19 @@ from ..accounts.models import Department
 from ..errors import BadInput, NotFound
 from ..library.forms import UploadForm
 from ..library.models import KnowledgeItem
-from ..library.uploads import INLINE_TYPES, UploadRefused
+from ..library.uploads import UploadRefused
 from ..thai_dates import MONTHS_ABBR, fiscal_year
 from ..training.service import settings_from
-from ..web import current_user, fiscal_year_arg, int_arg, page, require, template_names
+from ..web import (
+    current_user,
+    fiscal_year_arg,
+    int_arg,
+    page,
+    require,
+    send_stored,
+    template_names,
+    upload_folder,
+)
 from . import charts, policy, service
 from .forms import ActivityForm, PlanForm
 from .measures import MEASURES
@@ -212,10 +218,6 @@ def api_kpi_accesses():
 # -- evidence files ---------------------------------------------------------------------------
 
 
-def _upload_folder() -> str:
-    return os.path.join(current_app.instance_path, "uploads")
-
-
 @bp.post("/plans/activities/<id:activity_id>/evidence")
 @require(policy.can_keep_plans)
 def evidence_add(activity_id: int):
@@ -230,7 +232,7 @@ def evidence_add(activity_id: int):
     upload = form.file.data
     try:
         row = service.add_evidence(db.session(), current_user(), activity_id, upload.filename,
-                                   upload.read(limit + 1), _upload_folder(), limit)
+                                   upload.read(limit + 1), upload_folder(), limit)
     except UploadRefused as err:
         flash(f"ไม่รับไฟล์: {err.thai}", "error")
         return redirect(back, code=303)
@@ -242,18 +244,13 @@ def evidence_add(activity_id: int):
 @require(policy.can_view_kpi)
 def evidence(file_id: int, filename: str):
     """Serve an evidence file with the safe headers attachments get."""
-    row = service.evidence_for(db.session(), current_user(), file_id, filename)
-    resp = send_file(os.path.join(_upload_folder(), row.stored_name), mimetype=row.content_type,
-                     as_attachment=row.content_type not in INLINE_TYPES, download_name=row.filename, max_age=0)
-    resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    resp.headers["Cache-Control"] = "private, no-store"
-    return resp
+    return send_stored(service.evidence_for(db.session(), current_user(), file_id, filename))
 
 
 @bp.post("/plans/evidence/<id:file_id>/remove")
 @require(policy.can_keep_plans)
 def evidence_remove(file_id: int):
     """Remove an evidence file."""
-    plan_id = service.remove_evidence(db.session(), current_user(), file_id, _upload_folder())
+    plan_id = service.remove_evidence(db.session(), current_user(), file_id, upload_folder())
     flash("ลบไฟล์หลักฐานแล้ว", "info")
     return redirect(url_for("plans.plan", plan_id=plan_id), code=303)

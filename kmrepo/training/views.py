@@ -5,8 +5,6 @@ each page that shows data beside its JSON twin (:func:`kmrepo.web.page`).
 
 from __future__ import annotations
 
-import os
-
 from flask import (
     Blueprint,
     Response,
@@ -15,7 +13,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from sqlalchemy import select
@@ -26,9 +23,9 @@ from ..accounts.policy import is_signed_in
 from ..errors import BadInput
 from ..library.forms import UploadForm
 from ..library.models import KnowledgeItem
-from ..library.uploads import INLINE_TYPES, UploadRefused
+from ..library.uploads import UploadRefused
 from ..thai_dates import format_thai_date
-from ..web import current_user, page, require, template_names
+from ..web import current_user, page, require, send_stored, template_names, upload_folder
 from . import policy, service
 from .forms import ChainForm, DecisionForm, DelegationForm, FollowUpForm, HolidayForm, RecordForm, ReportForm
 from .models import REPORT_SECTIONS, REPORT_STATES, TRAINING_KINDS
@@ -203,7 +200,7 @@ def attach(record_id: int):
         limit = current_app.config["UPLOAD_MAX_BYTES"]
         try:
             service.attach(session, current_user(), found, upload.filename, upload.read(limit + 1),
-                           os.path.join(current_app.instance_path, "uploads"), limit)
+                           upload_folder(), limit)
         except UploadRefused as err:
             flash(f"ไม่รับไฟล์: {err.thai}", "error")
         else:
@@ -215,12 +212,7 @@ def attach(record_id: int):
 @require(is_signed_in)
 def attachment(record_id: int, attachment_id: int, filename: str):
     """A file of a report, to whoever may see the report (approvers included)."""
-    att = service.attachment_of(db.session(), current_user(), record_id, attachment_id, filename)
-    resp = send_file(os.path.join(current_app.instance_path, "uploads", att.stored_name), mimetype=att.content_type,
-                     as_attachment=att.content_type not in INLINE_TYPES, download_name=att.filename, max_age=0)
-    resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    resp.headers["Cache-Control"] = "private, no-store"
-    return resp
+    return send_stored(service.attachment_of(db.session(), current_user(), record_id, attachment_id, filename))
 
 
 @bp.get("/training/<id:record_id>/print")
