@@ -101,18 +101,17 @@ def _collect(session: Session, _ctx) -> None:
     if _BACKEND not in session.info:
         return
     pending: dict[str, IndexDocument | None] = session.info.setdefault(_PENDING, {})
-    changed: list[Entry] = session.info.setdefault(_CHANGED, [])
-    dirty = list(session.new) + list(session.dirty)
+    changed: dict[int, Entry] = session.info.setdefault(_CHANGED, {})  # by identity: one each
+    deleted = session.deleted  # read once: each read builds the set anew
+    dirty = [*session.new, *session.dirty]
     # An attached file added or removed changes what its entry is found by.
-    for obj in [*dirty, *session.deleted]:
-        if isinstance(obj, Attachment) and obj.entry is not None:
-            dirty.append(obj.entry)
+    dirty += [o.entry for o in [*dirty, *deleted] if isinstance(o, Attachment) and o.entry is not None]
     for obj in dirty:
-        if isinstance(obj, Entry) and obj not in session.deleted and not any(obj is c for c in changed):
+        if isinstance(obj, Entry) and obj not in deleted and id(obj) not in changed:
             for slug in inspect(obj).attrs.slug.history.deleted or ():
                 pending[slug] = None
-            changed.append(obj)
-    for obj in session.deleted:
+            changed[id(obj)] = obj
+    for obj in deleted:
         if isinstance(obj, Entry):
             pending[obj.slug] = None
 
@@ -123,7 +122,7 @@ def _build(session: Session, _ctx) -> None:
     if not changed:
         return
     pending = session.info.setdefault(_PENDING, {})
-    for entry in changed:
+    for entry in changed.values():
         pending[entry.slug] = to_document(entry) if policy.is_searchable(entry) else None
 
 
