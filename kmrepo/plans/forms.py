@@ -5,8 +5,10 @@ from __future__ import annotations
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from .. import clock
 from ..accounts.forms import REQUIRED, ThaiForm, thai_number
-from ..thai_dates import ARABIC_DIGITS
+from ..errors import BadInput
+from ..thai_dates import parse_fiscal_year
 from .measures import MANUAL, MEASURES
 from .models import ACTIVITY_KINDS, ACTIVITY_STATUSES
 
@@ -22,10 +24,10 @@ class PlanForm(ThaiForm):
     reason = TextAreaField("เหตุผลที่เลือกองค์ความรู้", validators=[Optional(), LONG])
 
     def validate_fiscal_year(self, field) -> None:
-        value = (field.data or "").strip().translate(ARABIC_DIGITS)
-        if not (value.isascii() and value.isdigit() and 2400 <= int(value) <= 2700):
-            raise ValidationError("ปีงบประมาณต้องเป็นปี พ.ศ. เช่น ๒๕๗๐ หรือ 2570")
-        field.data = value
+        try:  # required above, so never empty here
+            field.data = str(parse_fiscal_year(field.data, clock.today()))
+        except BadInput as err:
+            raise ValidationError(err.thai) from err
 
 
 class ActivityForm(ThaiForm):
