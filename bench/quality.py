@@ -16,12 +16,15 @@ import os
 import sqlite3
 import tempfile
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 
 from indexer.backend import IndexDocument, SearchRequest
 from indexer.normalize import normalize_text
-from indexer.registry import BACKENDS, open_backend
+from indexer.registry import BACKENDS
+from tests.postgres import Unavailable
 
+from . import search_backend
 from .__main__ import corpus_documents
 
 JUDGMENTS = Path(__file__).with_name("judgments.tsv")
@@ -104,10 +107,14 @@ def main() -> None:
     args = ap.parse_args()
     docs = corpus_documents()
     judged = load_judgments(docs)
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as backends:
         engines: dict[str, Callable[[str], list[str]]] = {}
         for kind in BACKENDS:
-            backend = open_backend(kind, os.path.join(tmp, kind))
+            try:
+                backend = backends.enter_context(search_backend(kind, os.path.join(tmp, kind)))
+            except Unavailable as why:
+                print(f"{kind} backend not measured: {why}")
+                continue
             backend.rebuild(docs)
             engines[f"kmrepo ({kind} backend)"] = _searcher(backend)
         engines["SQLite FTS5 unicode61"] = fts5_engine(docs, "unicode61")

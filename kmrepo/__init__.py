@@ -24,7 +24,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     The instance folder (database, search index, secret key, ``config.py``) is
     ``test_config["INSTANCE_PATH"]``, else ``$KMREPO_INSTANCE``, else ``./instance``.
     Settings come from defaults, then ``<instance>/config.py`` (if present), then the
-    environment (``KMREPO_DATABASE_URL``, ``KMREPO_SEARCH_BACKEND``), then ``test_config``. Nothing is loaded into
+    environment (``KMREPO_DATABASE_URL``, ``KMREPO_SEARCH_BACKEND``, ``KMREPO_UPLOAD_DIR``), then ``test_config``. Nothing is loaded into
     the database here; the schema is brought up to date (Alembic) on every start.
     """
     instance = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("KMREPO_INSTANCE", "instance")
@@ -39,7 +39,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(
         DATABASE_URL="sqlite:///" + os.path.join(instance, "kmrepo.sqlite3"),
         INDEX_DIR=os.path.join(instance, "index"),
-        SEARCH_BACKEND="sqlite",  # or "whoosh" (see README "Search backends")
+        UPLOAD_DIR=os.path.join(instance, "uploads"),  # a shared folder when several app servers run
+        SEARCH_BACKEND="sqlite",  # or "whoosh", or "postgres" with PostgreSQL (see README "Search backends")
         PAGE_SIZE=10,
         JSON_AS_ASCII=False,
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
@@ -56,6 +57,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_pyfile("config.py", silent=True)
     if os.environ.get("KMREPO_DATABASE_URL"):
         app.config["DATABASE_URL"] = os.environ["KMREPO_DATABASE_URL"]
+    if os.environ.get("KMREPO_UPLOAD_DIR"):
+        app.config["UPLOAD_DIR"] = os.environ["KMREPO_UPLOAD_DIR"]
     if os.environ.get("KMREPO_SEARCH_BACKEND"):
         app.config["SEARCH_BACKEND"] = os.environ["KMREPO_SEARCH_BACKEND"]
     if os.environ.get("KMREPO_TRUSTED_PROXIES", "").isdigit():
@@ -90,7 +93,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # The KM team's own vocabulary (see README "Vocabulary"): <instance>/vocabulary/*.txt
     vocab = os.path.join(instance, "vocabulary")
     vocabulary.configure([os.path.join(vocab, "words.txt")], [os.path.join(vocab, "synonyms.txt")])
-    app.extensions["kmrepo.search"] = open_backend(app.config["SEARCH_BACKEND"], app.config["INDEX_DIR"])
+    app.extensions["kmrepo.search"] = open_backend(app.config["SEARCH_BACKEND"], app.config["INDEX_DIR"],
+                                                   app.config["DATABASE_URL"])
     db.init_app(app)
     db.on_new_session(app, lambda s: index_sync.watch(s, app.extensions["kmrepo.search"]))
     db.upgrade(app)
@@ -130,7 +134,7 @@ def _keep_private(app: Flask) -> None:
     """The instance folder holds password hashes, session tokens and internal entries:
     its folders are made 0700 and its databases 0600 (SQLite gives its -wal and -shm
     files the database's mode), as the secret key and uploads already are."""
-    folders = [app.instance_path, app.config["INDEX_DIR"], os.path.join(app.instance_path, "uploads")]
+    folders = [app.instance_path, app.config["INDEX_DIR"], app.config["UPLOAD_DIR"]]
     for folder in folders:
         if os.path.isdir(folder):
             os.chmod(folder, 0o700)

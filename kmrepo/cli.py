@@ -21,7 +21,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import func, select
 
-from . import backup, clock, create_app, db
+from . import archive, backup, clock, create_app, db
 from .accounts import service as accounts
 from .accounts.models import User
 from .errors import DomainError
@@ -271,6 +271,60 @@ def restore_command(src, yes):
         sys.exit(1)
     click.echo(f"restored {len(manifest['files'])} files from {src} (backup of {manifest['created_at']}); "
                "the search index is rebuilt at the next start")
+
+
+def _archive_folders(app) -> dict[str, str]:
+    return {"uploads": upload_folder(), "vocabulary": os.path.join(app.instance_path, "vocabulary")}
+
+
+def _schema_revision() -> str:
+    from alembic.runtime.migration import MigrationContext
+
+    with db.engine().connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision() or ""
+
+
+@cli.command("export")
+@click.argument("archive_path", metavar="ARCHIVE", type=click.Path(dir_okay=False))
+@with_appcontext
+def export_command(archive_path):
+    """Write everything this site stores into the new file ARCHIVE (a ZIP): every table
+    (entries, revisions, knowledge items, accounts, training, plans, access logs...),
+    the attached files and the vocabulary. `kmrepo import` reads it into a new site on
+    SQLite or PostgreSQL. The site may keep serving meanwhile."""
+    app = current_app._get_current_object()
+    started = time.perf_counter()
+    try:
+        manifest = archive.export(db.engine(), archive_path, _archive_folders(app), _schema_revision())
+    except DomainError as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(1)
+    rows = sum(manifest["tables"].values())
+    files = sum(1 for m in manifest["files"] if not m.startswith("tables/"))
+    click.echo(f"exported {rows} rows of {len(manifest['tables'])} tables and {files} files to {archive_path} "
+               f"in {time.perf_counter() - started:.1f} s")
+
+
+@cli.command("import")
+@click.argument("archive_path", metavar="ARCHIVE", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def import_command(archive_path):
+    """Read ARCHIVE (made by `kmrepo export`, from SQLite or PostgreSQL) into this new,
+    empty site: every row and file, checked against the archive's checksums first, all
+    or nothing. Then the search index is built. Use `kmrepo serve --no-demo` afterwards
+    (or import before the first start)."""
+    app = current_app._get_current_object()
+    started = time.perf_counter()
+    db.session().close()
+    try:
+        manifest = archive.import_(db.engine(), archive_path, _archive_folders(app), _schema_revision())
+    except DomainError as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(1)
+    session = db.session()
+    n = index_sync.reindex(session, index_sync.backend_of(session))
+    click.echo(f"imported {sum(manifest['tables'].values())} rows (made {manifest['created_at']}) "
+               f"and indexed {n} entries in {time.perf_counter() - started:.1f} s")
 
 
 @cli.command("remind")

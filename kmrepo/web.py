@@ -195,8 +195,10 @@ def int_arg(name: str, default: int = 1) -> int:
 
 
 def upload_folder() -> str:
-    """Where this app keeps uploaded files: ``<instance>/uploads`` (outside the web root)."""
-    return os.path.join(current_app.instance_path, "uploads")
+    """Where this app keeps uploaded files: ``UPLOAD_DIR`` (``$KMREPO_UPLOAD_DIR``;
+    default ``<instance>/uploads``, outside the web root); several app servers share
+    one (docs/deployment.md)."""
+    return current_app.config["UPLOAD_DIR"]
 
 
 def send_stored(stored) -> Response:

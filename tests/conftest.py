@@ -30,7 +30,7 @@ _databases = itertools.count()
 def database_url(tmp_path) -> dict:
     """The config that gives a test its own empty database: SQLite under its instance
     folder (the default), or a new database on the PostgreSQL server of
-    :data:`POSTGRES`."""
+    :data:`POSTGRES`, with the search index in it (the ``postgres`` search backend)."""
     if not POSTGRES:
         return {}
     from sqlalchemy import create_engine, text
@@ -42,7 +42,31 @@ def database_url(tmp_path) -> dict:
         conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
         conn.execute(text(f"CREATE DATABASE {name}"))
     server.dispose()
-    return {"DATABASE_URL": make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)}
+    return {"DATABASE_URL": make_url(POSTGRES).set(database=name).render_as_string(hide_password=False),
+            "SEARCH_BACKEND": "postgres"}
+
+
+@pytest.fixture
+def open_index(tmp_path):
+    """``open_index(kind)``: a new, empty search backend of that kind for this test (the
+    ``postgres`` one in a database of its own, and only in the PostgreSQL run)."""
+    from indexer.registry import open_backend
+
+    opened = []
+
+    def open_(kind: str, folder: str = "ix"):
+        if kind == "postgres":
+            if not POSTGRES:
+                pytest.skip("the postgres backend is tested in the PostgreSQL run (python -m tests.postgres)")
+            backend = open_backend(kind, "", database_url(tmp_path / folder)["DATABASE_URL"])
+        else:
+            backend = open_backend(kind, str(tmp_path / folder))
+        opened.append(backend)
+        return backend
+
+    yield open_
+    for backend in opened:
+        getattr(backend, "close", lambda: None)()
 
 
 #: scrypt costs ~0.1 s a hash by design; tests hash hundreds of passwords.

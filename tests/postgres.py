@@ -21,6 +21,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 PORT = "54329"
 
@@ -40,28 +42,33 @@ def _as_owner(cmd: list[str], owner: str | None) -> list[str]:
     return ["runuser", "-u", owner, "--", *cmd] if owner else cmd
 
 
-def main() -> int:
-    def unavailable(why: str) -> int:
-        print(f"\nPostgreSQL: NOT TESTED: {why}. The database tests ran on SQLite only.", flush=True)
-        return 0
+class Unavailable(Exception):
+    """PostgreSQL cannot be had on this machine; the message says why."""
 
+
+@contextmanager
+def throwaway_server(port: str = PORT) -> Iterator[str]:
+    """Start a PostgreSQL server in a temporary folder (socket only), yield its URL
+    (``postgresql+psycopg://postgres@/postgres?host=…&port=…``), then stop it and remove
+    the folder. Raises :class:`Unavailable` when it cannot be started. Also used by
+    ``bench/`` to measure the postgres backend."""
     try:
         import psycopg  # noqa: F401 -- the driver the URL names
     except ImportError:
-        return unavailable("the psycopg driver is not installed (pip install 'psycopg[binary]')")
+        raise Unavailable("the psycopg driver is not installed (pip install 'psycopg[binary]')") from None
     bindir = _binaries()
     if bindir is None:
-        return unavailable("no initdb/pg_ctl on this machine (apt-get install postgresql)")
+        raise Unavailable("no initdb/pg_ctl on this machine (apt-get install postgresql)")
     owner = None
     if os.geteuid() == 0:
         if not shutil.which("runuser"):
-            return unavailable("running as root without runuser to start the server as another user")
+            raise Unavailable("running as root without runuser to start the server as another user")
         try:
             import pwd
 
             pwd.getpwnam("postgres")
         except KeyError:
-            return unavailable("running as root and there is no postgres user to run the server")
+            raise Unavailable("running as root and there is no postgres user to run the server") from None
         owner = "postgres"
     folder = tempfile.mkdtemp(prefix="kmrepo-pg-")
     if owner:
@@ -74,25 +81,34 @@ def main() -> int:
                                          "-E", "UTF8", "--no-locale"], owner),
                               capture_output=True, text=True, timeout=120, check=False)
         if init.returncode != 0:
-            return unavailable(f"initdb failed: {init.stderr.strip()[-300:]}")
+            raise Unavailable(f"initdb failed: {init.stderr.strip()[-300:]}")
         start = subprocess.run(_as_owner([pg_ctl, "-D", data, "-l", log, "-w", "-t", "60", "-o",
-                                          f"-p {PORT} -k {folder} -c listen_addresses='' -c fsync=off", "start"],
+                                          f"-p {port} -k {folder} -c listen_addresses='' -c fsync=off", "start"],
                                          owner), capture_output=True, text=True, timeout=90, check=False)
         if start.returncode != 0:
-            return unavailable(f"the server did not start: {start.stderr.strip()[-300:]}")
-        url = f"postgresql+psycopg://postgres@/postgres?host={folder}&port={PORT}"
+            raise Unavailable(f"the server did not start: {start.stderr.strip()[-300:]}")
         version = subprocess.run([os.path.join(bindir, "postgres"), "--version"], capture_output=True, text=True,
                                  check=False).stdout.strip()
-        print(f"\nPostgreSQL: {version}, throwaway server in {folder}; the suite again, on it:", flush=True)
-        started = time.perf_counter()
-        result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *sys.argv[1:]],
-                                env={**os.environ, "KMREPO_TEST_POSTGRES": url}, check=False)
-        print(f"PostgreSQL run: exit {result.returncode} in {time.perf_counter() - started:.0f} s", flush=True)
-        return result.returncode
+        print(f"\nPostgreSQL: {version}, throwaway server in {folder}", flush=True)
+        yield f"postgresql+psycopg://postgres@/postgres?host={folder}&port={port}"
     finally:
         subprocess.run(_as_owner([pg_ctl, "-D", data, "-m", "immediate", "stop"], owner), capture_output=True,
                        timeout=60, check=False)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def main() -> int:
+    try:
+        with throwaway_server() as url:
+            print("The suite again, on it (the search index in it too):", flush=True)
+            started = time.perf_counter()
+            result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *sys.argv[1:]],
+                                    env={**os.environ, "KMREPO_TEST_POSTGRES": url}, check=False)
+            print(f"PostgreSQL run: exit {result.returncode} in {time.perf_counter() - started:.0f} s", flush=True)
+            return result.returncode
+    except Unavailable as why:
+        print(f"\nPostgreSQL: NOT TESTED: {why}. The database tests ran on SQLite only.", flush=True)
+        return 0
 
 
 if __name__ == "__main__":

@@ -98,10 +98,10 @@ def test_the_instance_folder_is_private(app):
         return stat.S_IMODE(os.stat(path).st_mode)
 
     assert mode(app.instance_path) == 0o700
-    assert mode(app.config["INDEX_DIR"]) == 0o700
-    if app.config["DATABASE_URL"].startswith("sqlite:"):  # PostgreSQL keeps its files itself
+    if app.config["DATABASE_URL"].startswith("sqlite:"):  # PostgreSQL keeps its files (and the index) itself
         assert mode(os.path.join(app.instance_path, "kmrepo.sqlite3")) == 0o600
-    assert mode(os.path.join(app.config["INDEX_DIR"], "fts5.sqlite3")) == 0o600
+        assert mode(app.config["INDEX_DIR"]) == 0o700
+        assert mode(os.path.join(app.config["INDEX_DIR"], "fts5.sqlite3")) == 0o600
     assert mode(os.path.join(app.instance_path, "secret_key")) == 0o600
 
 

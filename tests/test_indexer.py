@@ -96,9 +96,9 @@ DOCS = [
 
 
 @pytest.fixture(params=BACKENDS)
-def backend(request, tmp_path):
+def backend(request, open_index):
     """Each backend test runs on every backend: they must behave alike."""
-    b = open_backend(request.param, str(tmp_path / "ix"))
+    b = open_index(request.param)
     b.rebuild(DOCS)
     return b
 
@@ -163,15 +163,18 @@ def test_backend_survives_any_query(backend):
 
 
 @pytest.mark.parametrize("kind", BACKENDS)
-def test_stale_index_is_flagged_for_rebuild(tmp_path, kind, monkeypatch):
-    folder = str(tmp_path / "ix")
-    built = open_backend(kind, folder)
+def test_stale_index_is_flagged_for_rebuild(tmp_path, kind, monkeypatch, open_index):
+    built = open_index(kind)
     assert built.needs_rebuild
     built.rebuild(DOCS)
-    assert not open_backend(kind, folder).needs_rebuild
+
+    def again():
+        return type(built)(built.conninfo) if kind == "postgres" else open_backend(kind, str(tmp_path / "ix"))
+
+    assert not again().needs_rebuild
     module = sys.modules[type(built).__module__]
     monkeypatch.setattr(module, "SCHEMA_VERSION", "0")
-    reopened = open_backend(kind, folder)
+    reopened = again()
     assert reopened.needs_rebuild and reopened.count() == 0
 
 
@@ -204,9 +207,9 @@ def test_searches_read_the_old_index_until_a_rebuild_commits(tmp_path):
 
 
 def test_parallel_rebuild_indexes_the_same_as_a_serial_one(tmp_path, monkeypatch):
-    import indexer.sqlite_backend as sb
+    import indexer.wordindex as wi
 
-    monkeypatch.setattr(sb, "PARALLEL_MIN_DOCS", 2)
+    monkeypatch.setattr(wi, "PARALLEL_MIN_DOCS", 2)
     many = [IndexDocument(id=f"{d.id}-{i}", title=d.title, body=d.body, visibility=d.visibility)
             for i in range(20) for d in DOCS]
     serial, parallel = SqliteBackend(str(tmp_path / "a"), workers=1), SqliteBackend(str(tmp_path / "b"), workers=2)
@@ -499,15 +502,15 @@ def test_a_query_typed_as_a_question_finds_the_answer_with_all_its_words(backend
 def test_an_analysis_made_ahead_is_used_only_for_the_text_it_was_made_from(tmp_path, monkeypatch):
     import dataclasses
 
-    from indexer import sqlite_backend
+    from indexer import wordindex
 
     backend = SqliteBackend(str(tmp_path / "ix.sqlite"))
     backend.rebuild([])
     doc = IndexDocument(id="a", title="ภาษีป้าย", body="ยื่นแบบภายในมีนาคม")
     made = backend.prepare(doc)
     calls = []
-    real = sqlite_backend.analyze
-    monkeypatch.setattr(sqlite_backend, "analyze", lambda d: calls.append(d.id) or real(d))
+    real = wordindex.analyze
+    monkeypatch.setattr(wordindex, "analyze", lambda d: calls.append(d.id) or real(d))
     backend.add([dataclasses.replace(doc, prepared=made)])
     assert calls == [] and [h.id for h in backend.search(SearchRequest("มีนาคม")).hits] == ["a"]
     changed = dataclasses.replace(doc, body="ยื่นแบบภายในเมษายน", prepared=made)  # text changed since

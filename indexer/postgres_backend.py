@@ -1,0 +1,540 @@
+"""The shared search backend: PostgreSQL full-text search fed with kmrepo's Thai words.
+
+For a deployment where several app servers share one PostgreSQL database, an embedded
+index (a file on one machine's disk) cannot be shared; this one lives in that database.
+PostgreSQL's parsers cannot split Thai into words, so nothing of the text goes through
+them: kmrepo analyses each document in Python exactly as for SQLite
+(:func:`indexer.wordindex.analyze`) and stores the words as a ``tsvector`` literal, with
+positions (for phrases and proximity) and weights (title A, tags and knowledge-item
+names B, summary C, body D), under a GIN index. Queries are built as ``tsquery``
+literals of the same words (:class:`_Words`), so the result does not depend on the
+server's locale or text-search configuration (the ``simple`` one is never even asked
+to parse).
+
+Ranking is :func:`indexer.wordindex.score`, shared with SQLite: each expression's
+``ts_rank`` (weights 1, 0.75, 0.5, 0.25 for A-D; divided by one plus the log of the
+document's length) times the inverse document frequency of what it matched, a BM25
+in spirit; matches inside longer words come from the vocabulary and from the titles and
+labels, both cached in each process's memory until the index changes.
+
+Several processes may share the index. Writers (:meth:`PostgresBackend.add`,
+:meth:`~PostgresBackend.delete`, :meth:`~PostgresBackend.rebuild`) take one advisory
+lock in turn; readers take none. A rebuild builds the other of two table sets aside
+and switches to it in the transaction that fills it, so searches go on, on the old
+index, while it runs.
+
+Limits (PostgreSQL's own): positions stop at 16,383 words into a document and a word
+keeps at most 256 of them, so in the longest documents phrases and proximity near the
+end count as if the words stood at the end; what is matched is unaffected.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import threading
+import weakref
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+
+from .backend import IndexDocument, Progress, TieredSearch, index_version, stamp
+from .ngrams import is_thai
+from .query import ParsedQuery, QueryPart
+from .wordindex import (
+    FieldCache,
+    analyzed,
+    batches,
+    field_parts,
+    files_json,
+    labels_text,
+    match,
+    part_scores,
+    prepare_document,
+)
+
+#: Bump when the schema or the analysis changes: an older index is then rebuilt.
+SCHEMA_VERSION = "1"
+#: ``ts_rank`` weights of D (body), C (summary), B (tags), A (title): the 1:2:3:4 of the SQLite backend.
+RANK_WEIGHTS = "{0.25,0.5,0.75,1.0}"
+#: ``ts_rank`` normalisation: divide by 1 + the logarithm of the document's length.
+RANK_NORMALIZATION = 1
+#: Scores are ``ts_rank`` × IDF × this, to stand on the scale of the bonuses of
+#: :mod:`indexer.wordindex` (proximity, featured entries) as SQLite's BM25 does.
+SCORE_SCALE = 20.0
+#: PostgreSQL's limits on a ``tsvector``: the last position, positions a word keeps,
+#: bytes of a word.
+MAX_POSITION = 16383
+MAX_POSITIONS = 256
+MAX_LEXEME_BYTES = 2046
+#: The id of the advisory lock writers take (any number no other part of kmrepo uses).
+WRITE_LOCK = 0x6B6D_7265
+#: A rebuild waits at most this long for the lock and for readers of the set it replaces.
+LOCK_TIMEOUT = "60s"
+
+_FIELD_WEIGHTS = "ABCD"  # title, labels, summary, body
+_TOKEN = re.compile(r"(?:[^\W_]|[\u0300-\u036f\u0e31\u0e34-\u0e3a\u0e47-\u0e4e\ue000-\uf8ff])+")
+_NOTHING = "'_'"  # no token holds "_": a tsquery matching nothing
+
+
+def connection_info(url: str) -> str:
+    """A libpq connection URI for a SQLAlchemy URL: ``postgresql+psycopg://…`` →
+    ``postgresql://…`` (any ``+driver`` dropped). ValueError for a URL of another database."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.split("+")[0] not in ("postgresql", "postgres"):
+        raise ValueError("the postgres search backend needs a PostgreSQL database URL "
+                         "(KMREPO_DATABASE_URL=postgresql+psycopg://…)")
+    return "postgresql://" + rest
+
+
+def tokens(text: str) -> list[str]:
+    """The tokens of an analysed field, as SQLite's ``unicode61`` tokenizer reads them
+    (runs of letters, digits and combining marks; lower case), so that both backends
+    index the same words."""
+    return _TOKEN.findall(text.lower())
+
+
+def tsvector_literal(fields: Sequence[str]) -> str:
+    """The ``tsvector`` input text of analysed fields (title, labels, summary, body, as
+    :func:`indexer.wordindex.analyze` gives them): each token with its positions and the
+    field's weight; positions continue from field to field with a gap, so a phrase never
+    spans two fields. Respects PostgreSQL's limits (:data:`MAX_POSITION`,
+    :data:`MAX_POSITIONS`, :data:`MAX_LEXEME_BYTES`)."""
+    positions: dict[str, list[str]] = {}
+    pos = 0
+    for weight, text in zip(_FIELD_WEIGHTS, fields, strict=False):
+        for tok in tokens(text):
+            pos += 1
+            if len(tok.encode()) > MAX_LEXEME_BYTES:
+                continue
+            found = positions.setdefault(tok, [])
+            if len(found) < MAX_POSITIONS:
+                found.append(f"{min(pos, MAX_POSITION)}{weight}")
+        pos += 10
+    return " ".join(f"{_lexeme(t)}:{','.join(dict.fromkeys(p))}" for t, p in positions.items())
+
+
+def _lexeme(word: str) -> str:
+    return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+class PostgresBackend(TieredSearch):
+    """A :class:`indexer.backend.SearchBackend` in the PostgreSQL database at ``url``
+    (a SQLAlchemy or libpq URL), in tables named ``search_*`` beside kmrepo's own;
+    searches through the shared policy (:class:`indexer.backend.TieredSearch`).
+
+    The tables are created when missing; an index of another :data:`SCHEMA_VERSION`,
+    analysis or vocabulary is emptied and :attr:`needs_rebuild` is True until
+    :meth:`rebuild`. Thread-safe (one connection per thread) and shared by processes
+    (see the module's notes). Raises ValueError for a URL of another database and
+    ``psycopg.OperationalError`` when the server cannot be reached. ``workers`` is the
+    number of processes a large rebuild segments with (default: the number of CPUs).
+    """
+
+    @staticmethod
+    def prepare(doc: IndexDocument) -> tuple[str, tuple[str, ...]]:
+        """Analysis made ahead of time in another process: :func:`indexer.wordindex.prepare_document`."""
+        return prepare_document(doc)
+
+    def __init__(self, url: str, workers: int | None = None):
+        import psycopg  # only this backend needs the driver
+
+        self._psycopg = psycopg
+        self.conninfo = connection_info(url)
+        self.workers = workers or os.cpu_count() or 1
+        self._local = threading.local()
+        self._cache_lock = threading.Lock()
+        self._cache: tuple[int, _Cache] | None = None
+        self._connections: list = []
+        _OPEN.add(self)
+        with self._write() as (cur, _side):
+            cur.execute("SELECT value FROM search_meta WHERE key = 'version'")
+            self._needs_rebuild = cur.fetchone()[0] != _version()
+            if self._needs_rebuild:
+                for side in (0, 1):
+                    _create(cur, side)
+                cur.execute("UPDATE search_meta SET value = '' WHERE key = 'version'")
+                cur.execute("UPDATE search_meta SET value = '0' WHERE key = 'active'")
+                _bump(cur)
+
+    # -- connections ------------------------------------------------------------------
+
+    def _db(self):
+        db = getattr(self._local, "db", None)
+        if db is None or db.closed:
+            db = self._psycopg.connect(self.conninfo, autocommit=True)
+            self._local.db = db
+            self._connections.append(db)
+        return db
+
+    def close(self) -> None:
+        """Close every thread's connection (a later call opens a new one)."""
+        for db in self._connections:
+            db.close()
+        self._connections.clear()
+        self._local = threading.local()
+
+    def _forget_connections(self) -> None:
+        """In a forked child (a loader's worker): never use nor close the parent's
+        connections (closing one would end the parent's session); keep them referenced
+        so they are not collected."""
+        _INHERITED.append((self._local, self._connections))
+        self._local, self._connections = threading.local(), []
+
+    @contextmanager
+    def _write(self) -> Iterator[tuple[object, int]]:
+        """``(cursor, active side)`` inside a transaction holding the writers' lock
+        (created tables on first use)."""
+        db = self._db()
+        with db.transaction(), db.cursor() as cur:
+            cur.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+            cur.execute("CREATE TABLE IF NOT EXISTS search_meta (key text PRIMARY KEY, value text NOT NULL)")
+            cur.execute("INSERT INTO search_meta VALUES ('version', ''), ('generation', '0'), ('active', '0') "
+                        "ON CONFLICT (key) DO NOTHING")
+            cur.execute("SELECT value FROM search_meta WHERE key = 'active'")
+            side = int(cur.fetchone()[0])
+            cur.execute("SELECT to_regclass(%s)", (f"search_docs_{side}",))
+            if cur.fetchone()[0] is None:
+                _create(cur, side)
+            yield cur, side
+
+    @property
+    def needs_rebuild(self) -> bool:
+        """True when the stored index was missing or stale when opened."""
+        return self._needs_rebuild
+
+    # -- writing ----------------------------------------------------------------------
+
+    def add(self, docs: Iterable[IndexDocument]) -> int:
+        """Insert or replace ``docs`` by id, in one transaction (segmented in worker
+        processes when they are many or long). Returns how many."""
+        latest = {doc.id: doc for doc in docs}
+        prepared = list(analyzed(list(latest.values()), self.workers))
+        if not prepared:
+            return 0
+        with self._write() as (cur, side):
+            _delete_ids(cur, side, [doc.id for doc, _ in prepared])
+            rows = [_row(doc, fields) for doc, fields in prepared]
+            cur.executemany(f"INSERT INTO search_docs_{side} ({_COLUMNS}) VALUES ({_MARKS})", rows)
+            _count_terms(cur, side, _term_counts(fields for _doc, fields in prepared), +1)
+            _bump(cur)
+        return len(prepared)
+
+    def delete(self, ids: Iterable[str]) -> int:
+        """Delete the documents with these ids (unknown ids are ignored)."""
+        ids = list(ids)
+        if not ids:
+            return 0
+        with self._write() as (cur, side):
+            n = _delete_ids(cur, side, ids)
+            _bump(cur)
+        return n
+
+    def rebuild(self, docs: Iterable[IndexDocument], progress: Progress | None = None) -> int:
+        """Build the whole index aside (the other table set) from ``docs`` and switch
+        to it, in one transaction: searches read the old index until it commits, and a
+        failed rebuild leaves it as it was. Segmentation runs in :attr:`workers`
+        processes for many or long documents, while this process writes."""
+        docs = list(docs)
+        n = 0
+        with self._write() as (cur, side):
+            aside = 1 - side
+            _create(cur, aside, index=False)
+            counts: Counter = Counter()
+            plain: set[str] = set()
+            with cur.copy(f"COPY search_docs_{aside} ({_COLUMNS}) FROM STDIN") as copy:
+                for batch in batches(analyzed(docs, self.workers), 200):
+                    for doc, fields in batch:
+                        copy.write_row(_row(doc, fields))
+                    terms = _term_counts(fields for _doc, fields in batch)
+                    counts.update({t: c for t, (c, _p) in terms.items()})
+                    plain.update(t for t, (_c, p) in terms.items() if p)
+                    n += len(batch)
+                    if progress:
+                        progress(len(batch))
+            with cur.copy(f"COPY search_terms_{aside} (term, docs, plain) FROM STDIN") as copy:
+                for term, c in counts.items():
+                    copy.write_row((term, c, term in plain))
+            cur.execute(f"CREATE INDEX search_docs_{aside}_words ON search_docs_{aside} USING gin (words)")
+            cur.execute(f"ANALYZE search_docs_{aside}")
+            cur.execute("UPDATE search_meta SET value = %s WHERE key = 'active'", (str(aside),))
+            cur.execute("UPDATE search_meta SET value = %s WHERE key = 'version'", (_version(),))
+            _bump(cur)
+        self._needs_rebuild = False
+        return n
+
+    def terms(self) -> dict[str, int]:
+        """Every indexed Thai word with the number of documents holding it (the
+        vocabulary "did you mean" corrects towards)."""
+        with self._read() as (cur, side, _generation):
+            cur.execute(f"SELECT term, docs FROM search_terms_{side} WHERE docs > 0")
+            return {t: n for t, n in cur if is_thai(t[0])}
+
+    def count(self) -> int:
+        """The number of documents in the index."""
+        with self._read() as (cur, side, _generation):
+            cur.execute(f"SELECT count(*) FROM search_docs_{side}")
+            return cur.fetchone()[0]
+
+    def stamps(self) -> dict[str, str]:
+        """Every document's id and :func:`indexer.backend.stamp`."""
+        with self._read() as (cur, side, _generation):
+            cur.execute(f"SELECT id, updated FROM search_docs_{side}")
+            return dict(cur.fetchall())
+
+    # -- searching --------------------------------------------------------------------
+
+    @contextmanager
+    def _read(self) -> Iterator[tuple[object, int, int]]:
+        """``(cursor, active side, generation)`` inside one read-only snapshot."""
+        db = self._db()
+        db.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        try:
+            with db.cursor() as cur:
+                cur.execute("SELECT key, value FROM search_meta WHERE key IN ('active', 'generation')")
+                meta = dict(cur.fetchall())
+                yield cur, int(meta["active"]), int(meta["generation"])
+        finally:
+            db.execute("ROLLBACK")
+
+    @contextmanager
+    def reader(self) -> Iterator[_Reader]:
+        """An :class:`indexer.backend.IndexReader` over one read-only snapshot."""
+        with self._read() as (cur, side, generation):
+            yield _Reader(cur, side, self._cached(cur, side, generation))
+
+    def _cached(self, cur, side: int, generation: int) -> _Cache:
+        """What searches read from memory (:class:`_Cache`), loaded again when the
+        index has changed (``generation``)."""
+        with self._cache_lock:
+            if self._cache is None or self._cache[0] != generation:
+                self._cache = (generation, _Cache(cur, side))
+            return self._cache[1]
+
+
+_INHERITED: list = []
+_OPEN: weakref.WeakSet = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for backend in list(_OPEN):
+        backend._forget_connections()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+class _Cache:
+    """One process's copy of what every search reads whole: each document's filter
+    fields (``fields``, a :class:`indexer.wordindex.FieldCache`), the text of titles and
+    labels (``grams``) and the vocabulary (``vocabulary``) to look for a string inside,
+    and the number of documents (``size``)."""
+
+    def __init__(self, cur, side: int):
+        cur.execute(f"SELECT key, type, department, items, fiscal_year, visibility, featured, dated, grams "
+                    f"FROM search_docs_{side}")
+        rows = cur.fetchall()
+        self.fields = FieldCache(row[:8] for row in rows)
+        self.grams = _Substrings([(row[0], row[8]) for row in rows])
+        self.size = len(rows)
+        cur.execute(f"SELECT term FROM search_terms_{side} WHERE plain AND docs > 0 ORDER BY term")
+        terms = [t for (t,) in cur]
+        self.vocabulary = _Substrings(list(zip(terms, terms, strict=True)))
+
+
+class _Substrings:
+    """Texts (each with a key) searched for a string inside them: one joined string
+    and ``str.find``, so a lookup costs a scan in C of the text, not a loop over items."""
+
+    def __init__(self, items: list[tuple[object, str]]):
+        self.keys = [k for k, _ in items]
+        self.starts: list[int] = []
+        pos = 0
+        for _k, text in items:
+            self.starts.append(pos)
+            pos += len(text) + 1
+        self.text = "\n".join(text.replace("\n", " ") for _k, text in items)
+
+    def containing(self, sub: str, limit: int | None = None) -> Iterator[object]:
+        """The keys of the texts containing ``sub``, in order, at most ``limit``."""
+        found, at = 0, self.text.find(sub) if sub else -1
+        while at >= 0 and (limit is None or found < limit):
+            i = bisect_right(self.starts, at) - 1
+            yield self.keys[i]
+            found += 1
+            nxt = self.starts[i + 1] if i + 1 < len(self.starts) else len(self.text)
+            at = self.text.find(sub, nxt)
+
+
+class _Reader:
+    """The primitives of :class:`indexer.backend.IndexReader` over one snapshot; keys
+    are the ``key`` column of the active ``search_docs_<side>``."""
+
+    def __init__(self, cur, side: int, cache: _Cache):
+        self.cur, self.side, self.cache = cur, side, cache
+        self.words = _Words(cur, side, cache)
+
+    def keys(self):
+        return self.cache.fields.rows.keys()
+
+    def matching(self, filters):
+        return self.cache.fields.matching(filters)
+
+    def match(self, parsed: ParsedQuery, tier: str, keep) -> dict[int, float] | None:
+        return match(self.words, parsed, tier, self.cache.fields.featured)
+
+    def excluded(self, part: QueryPart):
+        return part_scores(self.words, part, relaxed=False).keys()
+
+    def updated(self, key: int) -> str:
+        return self.cache.fields.updated[key]
+
+    def facets(self, keys):
+        return self.cache.fields.facets(keys)
+
+    def stored(self, keys):
+        if not keys:
+            return {}
+        self.cur.execute(f"SELECT key, id, title, summary, body, files FROM search_docs_{self.side} "
+                         "WHERE key = ANY(%s)", (list(keys),))
+        return {r[0]: (*r[1:5], [tuple(f) for f in r[5]]) for r in self.cur.fetchall()}
+
+
+class _Words:
+    """The primitives of :class:`indexer.wordindex.WordIndex` over the ``tsvector``
+    column: expressions are ``tsquery`` input text."""
+
+    def __init__(self, cur, side: int, cache: _Cache):
+        self.cur, self.side, self.cache = cur, side, cache
+
+    @staticmethod
+    def phrase(words: Sequence[str], prefix: bool = False) -> str:
+        toks = [t for w in words for t in tokens(w)]
+        if not toks:
+            return _NOTHING
+        return " <-> ".join(map(_lexeme, toks)) + (":*" if prefix else "")
+
+    @staticmethod
+    def any_of(exprs: Sequence[str]) -> str:
+        return "(" + " | ".join(exprs) + ")" if exprs else _NOTHING
+
+    @staticmethod
+    def all_of(exprs: Sequence[str]) -> str:
+        return " & ".join(f"({e})" for e in exprs) if exprs else _NOTHING
+
+    def near(self, a: str, b: str) -> str:
+        pa, pb = self.phrase(a.split()), self.phrase(b.split())
+        return f"(({pa}) <-> ({pb}) | ({pb}) <-> ({pa}))"
+
+    def word_scores(self, expr: str) -> list[tuple[int, float]]:
+        """``ts_rank`` × IDF × :data:`SCORE_SCALE` of the documents matching ``expr``."""
+        self.cur.execute(f"SELECT key, ts_rank(%s, words, q, {RANK_NORMALIZATION}) FROM search_docs_{self.side}, "
+                         "CAST(%s AS tsquery) q WHERE words @@ q", (RANK_WEIGHTS, expr))
+        rows = self.cur.fetchall()
+        weight = SCORE_SCALE * _idf(len(rows), self.cache.size)
+        return [(key, rank * weight) for key, rank in rows]
+
+    def terms_containing(self, subs: Sequence[str], limit: int) -> list[str]:
+        found: dict[str, None] = {}
+        for sub in subs:
+            for term in self.cache.vocabulary.containing(sub, limit - len(found)):
+                found[term] = None
+            if len(found) >= limit:
+                break
+        return list(found)
+
+    def gram_scores(self, subs: Sequence[str]) -> list[tuple[int, float]]:
+        """Documents whose title or labels contain one of ``subs``, each scored by the
+        IDF of the rarest it contains."""
+        scores: dict[int, float] = {}
+        for sub in subs:
+            keys = list(self.cache.grams.containing(sub))
+            weight = _idf(len(keys), self.cache.size)
+            for key in keys:
+                scores[key] = max(scores.get(key, 0.0), weight)
+        return list(scores.items())
+
+
+def _idf(found: int, size: int) -> float:
+    """BM25's inverse document frequency of a match in ``found`` of ``size`` documents."""
+    return math.log(1 + (size - found + 0.5) / (found + 0.5))
+
+
+# -- helpers --------------------------------------------------------------------------
+
+
+_COLUMNS = ("id, type, department, items, fiscal_year, visibility, featured, updated, dated, "
+            "title, labels, summary, body, files, grams, words")
+_MARKS = ", ".join(["%s"] * 15 + ["CAST(%s AS tsvector)"])
+
+
+def _version() -> str:
+    """What an index must have been built with (:func:`indexer.backend.index_version`)."""
+    return index_version(SCHEMA_VERSION)
+
+
+def _create(cur, side: int, index: bool = True) -> None:
+    """(Re)create side ``side``'s empty tables (its GIN index too, unless ``index``
+    is False: a rebuild creates it after loading, which is faster)."""
+    cur.execute(f"DROP TABLE IF EXISTS search_docs_{side}, search_terms_{side}")
+    cur.execute(f"""CREATE TABLE search_docs_{side} (
+        key integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id text NOT NULL UNIQUE,
+        type text NOT NULL, department text NOT NULL, items text NOT NULL, fiscal_year text NOT NULL,
+        visibility text NOT NULL, featured boolean NOT NULL, updated text NOT NULL, dated text NOT NULL,
+        title text NOT NULL, labels text NOT NULL, summary text NOT NULL, body text NOT NULL,
+        files jsonb NOT NULL, grams text NOT NULL, words tsvector NOT NULL)""")
+    cur.execute(f"CREATE TABLE search_terms_{side} (term text PRIMARY KEY, docs integer NOT NULL, "
+                "plain boolean NOT NULL)")
+    if index:
+        cur.execute(f"CREATE INDEX search_docs_{side}_words ON search_docs_{side} USING gin (words)")
+
+
+def _bump(cur) -> None:
+    cur.execute("UPDATE search_meta SET value = (value::bigint + 1)::text WHERE key = 'generation'")
+
+
+def _row(doc: IndexDocument, fields: tuple[str, ...]) -> tuple:
+    """The ``search_docs`` row of ``doc`` (in :data:`_COLUMNS` order), ``fields`` its analysis."""
+    return (doc.id, doc.type or "", doc.department or "", ",".join(doc.knowledge_items),
+            str(doc.fiscal_year) if doc.fiscal_year else "", doc.visibility, bool(doc.featured),
+            stamp(doc.updated_at), stamp(doc.dated or doc.updated_at), _clean(doc.title), _clean(labels_text(doc)),
+            _clean(doc.summary or ""), _clean(doc.body or ""), files_json(doc.attachments).replace("\\u0000", " "),
+            _clean(fields[4]), tsvector_literal(fields[:4]))
+
+
+def _clean(text: str) -> str:
+    """PostgreSQL's text holds no NUL."""
+    return text.replace("\x00", " ")
+
+
+def _term_counts(analyses: Iterable[tuple[str, ...]]) -> dict[str, tuple[int, bool]]:
+    """term → (documents holding it, whether it is a plain word somewhere: not only a
+    Latin compound, so a query is looked for inside it)."""
+    counts: Counter = Counter()
+    plain: set[str] = set()
+    for fields in analyses:
+        counts.update({t for text in fields[:4] for t in tokens(text) if len(t.encode()) <= MAX_LEXEME_BYTES})
+        plain.update(t for text in fields[:4] for t in tokens(field_parts(text)[0]))
+    return {t: (c, t in plain) for t, c in counts.items()}
+
+
+def _count_terms(cur, side: int, terms: dict[str, tuple[int, bool]], sign: int) -> None:
+    if not terms:
+        return
+    cur.execute(f"""INSERT INTO search_terms_{side} AS t (term, docs, plain)
+                    SELECT * FROM unnest(%s::text[], %s::integer[], %s::boolean[])
+                    ON CONFLICT (term) DO UPDATE SET docs = t.docs + excluded.docs, plain = t.plain OR excluded.plain""",
+                ([*terms], [sign * c for c, _p in terms.values()], [p and sign > 0 for _c, p in terms.values()]))
+
+
+def _delete_ids(cur, side: int, ids: Sequence[str]) -> int:
+    """Delete these documents and take their words off the vocabulary's counts."""
+    cur.execute(f"DELETE FROM search_docs_{side} WHERE id = ANY(%s) RETURNING tsvector_to_array(words)", (list(ids),))
+    gone = cur.fetchall()
+    counts: Counter = Counter(t for (lexemes,) in gone for t in lexemes)
+    _count_terms(cur, side, {t: (c, False) for t, c in counts.items()}, -1)
+    return len(gone)
