@@ -20,6 +20,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -254,6 +255,8 @@ def error_response(code: int, message: str):
 
 def _error(exc):
     code = getattr(exc, "code", 500) or 500
+    if code >= 500 and g.get("db_session") is not None:
+        g.db_session.rollback()  # a failed flush leaves the session unusable, and the page reads the user
     return error_response(code, ERROR_MESSAGES.get(code, ERROR_MESSAGES[500]))
 
 

@@ -131,3 +131,11 @@ def test_the_live_preview_is_the_published_rendering_and_only_for_writers(client
     # the editor carries the pane and its script
     page = client.get("/entries/new").get_data(as_text=True)
     assert "data-preview-url=\"/api/entries/preview\"" in page and "preview.js" in page
+
+
+def test_an_entry_saved_without_a_fiscal_year_has_none(client, auth):
+    """An empty year is no year (it reached the database as "" before, which PostgreSQL refused)."""
+    auth.login("contributor")
+    resp = auth.post("/entries/new", {**FORM, "fiscal_year": " "})
+    slug = unquote(resp.headers["Location"].rsplit("/", 1)[1])
+    assert client.get(f"/api/entries/{slug}").get_json()["fiscal_year"] is None

@@ -25,7 +25,7 @@ import threading
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, false, func, select, text
 from sqlalchemy.orm import Session
 
 from .. import clock
@@ -101,12 +101,33 @@ def record_access(session: Session, entry: Entry, channel: str, reader: Reader) 
     more) and return it; None when it is not counted (nothing is written)."""
     now = clock.now()
     if not_counted(session, entry, reader, now):
+        return None  # the common repeat, told without any lock
+    _one_count_at_a_time(session, entry.id)
+    if not_counted(session, entry, reader, now):  # the same reader's other view, on another thread or server
+        session.rollback()
         return None
     row = AccessLog(entry_id=entry.id, accessed_at=now, fiscal_year=fiscal_year(now), channel=channel,
                     visitor="" if reader.user_id else reader.visitor, user_id=reader.user_id)
     session.add(row)
     session.commit()
     return row
+
+
+#: The first key of the advisory locks that serialise counting on PostgreSQL (the second is the entry).
+COUNTING_LOCK = 0x6B6D_6163
+
+
+def _one_count_at_a_time(session: Session, entry_id: int) -> None:
+    """Make the check and the write of a view of ``entry_id`` one step, so that one
+    reader's two views at once (two tabs, two app servers behind a load balancer) count
+    once: on PostgreSQL a transaction-scoped advisory lock per entry; on SQLite the
+    database's write lock, taken now by a write that changes nothing (a read then sees
+    every view committed before it). Released by the commit or rollback that follows."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:kind, :entry)"), {"kind": COUNTING_LOCK, "entry": entry_id})
+    elif dialect == "sqlite":
+        session.execute(delete(AccessLog).where(false()))
 
 
 def entry_access_count(session: Session, entry_id: int, fy: int | None = None) -> int:

@@ -20,7 +20,8 @@ class EntryForm(ThaiForm):
     tags = StringField("แท็ก (คั่นด้วยจุลภาค)", validators=[Optional(), Length(max=1000)])
     knowledge_items = MultiCheckboxField("องค์ความรู้", coerce=int, choices=[])
     department = SelectField("หน่วยงานเจ้าของ", coerce=int, choices=[])
-    fiscal_year = StringField("ปีงบประมาณ (พ.ศ.)", validators=[Optional(), Length(max=10)])
+    #: Empty: None. Not Optional(): it would stop before validate_fiscal_year and leave "" (PostgreSQL refused it).
+    fiscal_year = StringField("ปีงบประมาณ (พ.ศ.)", validators=[Length(max=10)])
     visibility = SelectField("การเผยแพร่", choices=dict(VISIBILITIES))
     featured = BooleanField("แนะนำในมุม KM")
     note = StringField("บันทึกการแก้ไข (สั้น ๆ)", validators=[Optional(), Length(max=500)])

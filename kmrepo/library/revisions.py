@@ -37,13 +37,27 @@ def latest(session: Session, entry: Entry) -> Revision | None:
                           .order_by(Revision.number.desc()).limit(1))
 
 
-def record(session: Session, entry: Entry, author_id: int | None, note: str, before: Content | None = None) -> int:
+class Stale(Exception):
+    """The change was based on a revision that is no longer the newest: someone else
+    saved in between (:func:`record`'s ``based_on``)."""
+
+
+def record(session: Session, entry: Entry, author_id: int | None, note: str, before: Content | None = None,
+           based_on: int | None = None) -> int:
     """Add a revision for ``entry``'s content now, unless it is what the newest revision
     already holds; ``before`` is the content before this change, kept first as
     revision 1 when the entry had no revision yet. Returns how many were added (0–2).
-    Not committed: it joins the caller's change."""
+    Not committed: it joins the caller's change.
+
+    ``based_on``: the number of the revision the change was made on (0: none); raises
+    :class:`Stale` when the newest is another, read now, just before the new revision
+    is added. Two saves that read the same newest at once both pass, and the unique
+    (entry, number) of the revision they both add stops the second at its flush."""
     now = content_of(entry)
     last = latest(session, entry)
+    if based_on is not None and (last.number if last else 0) != based_on \
+            and (last is None or (last.title, last.summary, last.body) != now):
+        raise Stale(f"{entry.slug}: revision {last.number if last else 0} is newer than {based_on}")
     added = 0
     number = last.number if last else 0
     if last is None and before is not None and before != now:

@@ -450,12 +450,13 @@ def save_entry(session: Session, entry: Entry | None, fields: EntryFields, user:
         k for k in (session.get(KnowledgeItem, i) for i in fields.knowledge_items) if k is not None
     ]
     entry.updated_at = clock.now()
-    revisions.record(session, entry, user.id, fields.note, before)
-    if fields.review_by is not None:
-        entry.review_by = fields.review_by
     try:
+        revisions.record(session, entry, user.id, fields.note, before,
+                         based_on=None if created else fields.base_revision)
+        if fields.review_by is not None:
+            entry.review_by = fields.review_by
         session.flush()
-    except IntegrityError as exc:  # another save took the same revision number a moment before
+    except (revisions.Stale, IntegrityError) as exc:  # another save came in since the editor was opened
         session.rollback()
         raise _conflict(session, session.get(Entry, entry.id), fields) from exc
     audit.record(session, "entry_created" if created else "entry_edited", user, target=entry)
