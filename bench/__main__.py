@@ -4,9 +4,10 @@ Indexes the demo corpus plus ``../shared/km-plans`` (chunked into ~700-character
 entries), optionally ``--copies`` times over with distinct ids, or ``--generated N``
 entries of ~2,000 Thai characters; then reports rebuild throughput, one-entry update
 latency, search latency p50/p95 (with snippets) over realistic staff queries, index size
-on disk and peak memory (RSS), and the baseline the rebuild is measured against:
+on disk (for ``postgres``, of its tables in the database) and peak memory (RSS), and the baseline the rebuild is measured against:
 segmenting the same text with PyThaiNLP ``newmm`` in one process. Figures only;
-nothing is asserted.
+nothing is asserted. ``--backend postgres`` measures in a new database of
+``$KMREPO_BENCH_POSTGRES`` or of a throwaway server (:func:`bench.search_backend`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ import time
 from pathlib import Path
 
 from indexer.backend import IndexDocument, SearchRequest
-from indexer.registry import BACKENDS, open_backend
+from indexer.registry import BACKENDS
+
+from . import search_backend
 
 REPO = Path(__file__).resolve().parent.parent
 QUERIES = [
@@ -108,8 +111,7 @@ def main() -> None:
         docs = [IndexDocument(**{**d.__dict__, "id": f"{d.id}~{c}"}) if c else d
                 for c in range(args.copies) for d in base]
     chars = sum(len(d.body) + len(d.title) for d in docs)
-    with tempfile.TemporaryDirectory() as tmp:
-        backend = open_backend(args.backend, os.path.join(tmp, "ix"))
+    with tempfile.TemporaryDirectory() as tmp, search_backend(args.backend, os.path.join(tmp, "ix")) as backend:
         t = time.perf_counter()
         backend.rebuild(docs)
         build = time.perf_counter() - t
@@ -123,7 +125,8 @@ def main() -> None:
                 backend.search(SearchRequest(q, filters={"visibility": ["public"]}, limit=10))
                 per_query[q].append((time.perf_counter() - t) * 1000)
         lat = [ms for times in per_query.values() for ms in times]
-        size = sum(f.stat().st_size for f in Path(tmp, "ix").rglob("*") if f.is_file())
+        size = backend.size() if hasattr(backend, "size") else sum(
+            f.stat().st_size for f in Path(tmp, "ix").rglob("*") if f.is_file())
     lat.sort()
     peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024

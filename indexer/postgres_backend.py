@@ -279,6 +279,13 @@ class PostgresBackend(TieredSearch):
             cur.execute(f"SELECT count(*) FROM search_docs_{side}")
             return cur.fetchone()[0]
 
+    def size(self) -> int:
+        """Bytes the index takes in the database (its tables and indexes, both sets)."""
+        with self._read() as (cur, _side, _generation):
+            cur.execute("SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+                        "WHERE c.relkind = 'r' AND c.relname LIKE 'search\\_%'")
+            return int(cur.fetchone()[0])
+
     def stamps(self) -> dict[str, str]:
         """Every document's id and :func:`indexer.backend.stamp`."""
         with self._read() as (cur, side, _generation):
