@@ -304,12 +304,8 @@ class TieredSearch(ABC):
             for part in parsed.excluded:
                 for key in reader.excluded(part):
                     scores.pop(key, None)
-            by_date = parsed.is_empty or request.sort == "date"
-
-            def rank(key: Key) -> tuple:
-                return (reader.updated(key), key) if by_date else (scores[key], reader.updated(key))
-
-            page = heapq.nlargest(offset + limit, scores, key=rank)[offset:]
+            page = _top(scores, reader.updated, offset + limit, by_date=parsed.is_empty or request.sort == "date")
+            page = page[offset:]
             stored = reader.stored(page)
             terms, subs = highlight_terms(parsed)
             hits = []
@@ -324,6 +320,16 @@ class TieredSearch(ABC):
             facets = reader.facets(scores.keys())
         every_word = len(scores) - sum(1 for t in tiers.values() if t in ("some", "split"))
         return SearchResults(total=len(scores), hits=hits, facets=facets, relaxed=relaxed, every_word=every_word)
+
+
+def _top(scores: dict[Key, float], updated: Callable[[Key], object], n: int, by_date: bool) -> list[Key]:
+    """The ``n`` best of ``scores``' keys: by score, then newest first (``by_date``:
+    newest first, then by key). The tuples are made by ``zip`` and ``map`` and compared in
+    C: with tens of thousands of hits a Python key function was a fifth of a search."""
+    keys = list(reversed(scores))  # newer entries tend to have later keys: seen first, they spare the heap
+    dates = map(updated, keys)
+    ranked = zip(dates, keys) if by_date else zip(map(scores.__getitem__, keys), dates, keys)
+    return [item[-1] for item in heapq.nlargest(n, ranked)]
 
 
 def _attachment_snippet(files: Sequence[tuple[str, str]], terms: set[str], subs: set[str]
@@ -373,17 +379,27 @@ def _only(scores: dict[Key, float] | None, keep: set[Key] | None) -> dict[Key, f
         return {}
     if keep is None:
         return scores
-    return {k: s for k, s in scores.items() if k in keep}
+    drop = scores.keys() - keep
+    if len(drop) * 2 > len(scores):
+        return {k: scores[k] for k in scores.keys() & keep}
+    kept = dict(scores)
+    for k in drop:
+        del kept[k]
+    return kept
 
 
 def _append(scores: dict[Key, float], tiers: dict[Key, str], tier: str, more: dict[Key, float]) -> None:
     """Add the documents of ``more`` missing from ``scores``, their scores scaled so
     every one ranks below the lowest of ``scores``, and note ``tier`` as theirs."""
-    extra = {k: s for k, s in more.items() if k not in scores}
+    if not scores:  # the first tier with hits: as they are
+        scores.update(more)
+        tiers.update(dict.fromkeys(more, tier))
+        return
+    extra = {k: more[k] for k in more.keys() - scores.keys()}
     if not extra:
         return
     tiers.update(dict.fromkeys(extra, tier))
-    floor, top = (min(scores.values()) if scores else 1.0), max(extra.values())
+    floor, top = min(scores.values()), max(extra.values())
     scale = min(1.0, 0.99 * floor / top) if top > 0 else 1.0
     scores.update({k: s * scale for k, s in extra.items()})
 

@@ -233,6 +233,7 @@ class _Reader:
 
     def __init__(self, db: sqlite3.Connection, meta: FieldCache):
         self.db, self.meta = db, meta
+        self.updated = meta.updated.__getitem__  # key → date, called per hit: no Python frame
 
     def keys(self):
         return self.meta.rows.keys()
@@ -245,9 +246,6 @@ class _Reader:
 
     def excluded(self, part: QueryPart):
         return part_scores(_Words(self.db), part, relaxed=False).keys()
-
-    def updated(self, key: int) -> str:
-        return self.meta.updated[key]
 
     def facets(self, keys):
         return self.meta.facets(keys)
@@ -370,8 +368,9 @@ class _Words:
     def near(a: str, b: str) -> str:
         return f"NEAR({_quote(a)} {_quote(b)}, 0)"
 
-    def word_scores(self, expr: str) -> Iterator[tuple[int, float]]:
-        """BM25 with :data:`WORD_WEIGHTS` (higher is better)."""
+    def word_scores(self, expr: str, within=None) -> Iterator[tuple[int, float]]:
+        """BM25 with :data:`WORD_WEIGHTS` (higher is better), of every match (FTS5 is
+        fast enough that ``within`` is not worth a filter)."""
         weights = ", ".join(map(str, WORD_WEIGHTS))
         return self.db.execute(f"SELECT rowid, -bm25(words, {weights}) FROM words WHERE words MATCH ?", (expr,))
 
