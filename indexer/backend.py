@@ -25,6 +25,7 @@ from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import compress
 from typing import Protocol
 
 from .query import ParsedQuery, QueryPart, can_relax, parse_query, split_compounds
@@ -326,7 +327,12 @@ def _top(scores: dict[Key, float], updated: Callable[[Key], object], n: int, by_
     """The ``n`` best of ``scores``' keys: by score, then newest first (``by_date``:
     newest first, then by key). The tuples are made by ``zip`` and ``map`` and compared in
     C: with tens of thousands of hits a Python key function was a fifth of a search."""
-    keys = list(reversed(scores))  # newer entries tend to have later keys: seen first, they spare the heap
+    keys: Iterable[Key] = scores
+    if len(scores) > 4 * n:  # first only the keys that can make the page: at or above the n-th best
+        values = list(map(updated, scores)) if by_date else scores.values()
+        cut = heapq.nlargest(n, values)[-1]
+        keys = list(compress(scores, map(cut.__le__, values)))
+    keys = list(reversed(keys))  # newer entries tend to have later keys: seen first, they spare the heap
     dates = map(updated, keys)
     ranked = zip(dates, keys) if by_date else zip(map(scores.__getitem__, keys), dates, keys)
     return [item[-1] for item in heapq.nlargest(n, ranked)]

@@ -32,6 +32,7 @@ index, while it runs.
 from __future__ import annotations
 
 import math
+import operator
 import os
 import re
 import threading
@@ -58,7 +59,7 @@ from .wordindex import (
 )
 
 #: Bump when the schema or the analysis changes: an older index is then rebuilt.
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 #: A word or phrase found in the title, labels or summary scores this many times more
 #: than one found only in the body (SQLite's column weights are 4, 3, 2 to the body's 1).
 HEAD_WEIGHT = 3.0
@@ -224,9 +225,10 @@ class PostgresBackend(TieredSearch):
             first = cur.fetchone()[0] + 1
             rows = [_rows(key, doc, fields) for key, (doc, fields) in enumerate(prepared, first)]
             cur.executemany(f"INSERT INTO search_docs_{side} ({_DOC_COLUMNS}) VALUES ({_DOC_MARKS})",
-                            [doc for doc, _lex in rows])
-            cur.executemany(f"INSERT INTO search_lex_{side} ({_LEX_COLUMNS}) VALUES ({_LEX_MARKS})",
-                            [lex for _doc, lex in rows])
+                            [row[0] for row in rows])
+            for i, table in enumerate(_LEXEME_TABLES, 1):
+                cur.executemany(f"INSERT INTO search_{table}_{side} (key, lexemes) VALUES (%s, CAST(%s AS tsvector))",
+                                [row[i] for row in rows])
             _count_terms(cur, side, _term_counts(fields for _doc, fields in prepared), +1)
             _bump(cur)
         return len(prepared)
@@ -256,7 +258,8 @@ class PostgresBackend(TieredSearch):
             for batch in batches(analyzed(docs, self.workers), 200):
                 rows = [_rows(key, doc, fields) for key, (doc, fields) in enumerate(batch, n + 1)]
                 n += len(batch)
-                for table, columns, part in (("docs", _DOC_COLUMNS, 0), ("lex", _LEX_COLUMNS, 1)):
+                for part, (table, columns) in enumerate((("docs", _DOC_COLUMNS),
+                                                         *((t, "key, lexemes") for t in _LEXEME_TABLES))):
                     with cur.copy(f"COPY search_{table}_{aside} ({columns}) FROM STDIN") as copy:
                         for row in rows:
                             copy.write_row(row[part])
@@ -269,8 +272,8 @@ class PostgresBackend(TieredSearch):
                 for term, c in counts.items():
                     copy.write_row((term, c, term in plain))
             _index(cur, aside)
-            cur.execute(f"ANALYZE search_docs_{aside}")
-            cur.execute(f"ANALYZE search_lex_{aside}")
+            for table in ("docs", *_LEXEME_TABLES):
+                cur.execute(f"ANALYZE search_{table}_{aside}")
             cur.execute("UPDATE search_meta SET value = %s WHERE key = 'active'", (str(aside),))
             cur.execute("UPDATE search_meta SET value = %s WHERE key = 'version'", (_version(),))
             _bump(cur)
@@ -410,8 +413,8 @@ class _Reader:
         scores = match(self.words, parsed, tier, self.cache.fields.featured)
         if not scores:
             return scores
-        factor = self.cache.length_factors
-        return {key: score * factor[key] for key, score in scores.items()}
+        factor = self.cache.length_factors.__getitem__
+        return dict(zip(scores, map(operator.mul, scores.values(), map(factor, scores)), strict=True))
 
     def excluded(self, part: QueryPart):
         return part_scores(self.words, part, relaxed=False).keys()
@@ -465,8 +468,8 @@ class _Words:
         little more than a rare one. ``within`` (when at most :data:`WITHIN_AT_MOST`
         keys) limits what is read; the IDF counts every match all the same."""
         found = {}
-        for column in ("words", "head"):  # (every head lexeme is among the words too)
-            found[column] = self._keys(column, expr, within if column == "head" else None)
+        for table in _LEXEME_TABLES:  # (every head lexeme is among the words too)
+            found[table] = self._keys(table, expr, within if table == "head" else None)
         weight = SCORE_SCALE * _idf(len(found["words"]), self.cache.size)
         if within is not None and len(within) <= WITHIN_AT_MOST:
             keep = within if isinstance(within, set | dict) else set(within)
@@ -475,14 +478,13 @@ class _Words:
         scores.update(dict.fromkeys(found["head"], weight * HEAD_WEIGHT))
         return scores.items()
 
-    def _keys(self, column: str, expr: str, within: Collection[int] | None = None) -> list[int]:
-        """The keys whose ``column`` matches ``expr`` (among ``within``, when small)."""
+    def _keys(self, table: str, expr: str, within: Collection[int] | None = None) -> list[int]:
+        """The keys whose lexemes in ``table`` match ``expr`` (among ``within``, when small)."""
+        query = f"SELECT array_agg(key) FROM search_{table}_{self.side} WHERE lexemes @@ CAST(%s AS tsquery)"
         if within is not None and len(within) <= WITHIN_AT_MOST:
-            self.cur.execute(f"SELECT array_agg(key) FROM search_lex_{self.side} WHERE {column} @@ CAST(%s AS tsquery) "
-                             "AND key = ANY(%s)", (expr, list(within)))
+            self.cur.execute(query + " AND key = ANY(%s)", (expr, list(within)))
         else:
-            self.cur.execute(f"SELECT array_agg(key) FROM search_lex_{self.side} WHERE {column} @@ CAST(%s AS tsquery)",
-                             (expr,))
+            self.cur.execute(query, (expr,))
         return self.cur.fetchone()[0] or []
 
     def terms_containing(self, subs: Sequence[str], limit: int) -> list[str]:
@@ -527,8 +529,8 @@ def _idf(found: int, size: int) -> float:
 _DOC_COLUMNS = ("key, id, type, department, items, fiscal_year, visibility, featured, updated, dated, "
                 "title, labels, summary, body, files, grams, length")
 _DOC_MARKS = ", ".join(["%s"] * 17)
-_LEX_COLUMNS = "key, head, words"
-_LEX_MARKS = "%s, CAST(%s AS tsvector), CAST(%s AS tsvector)"
+#: The tables of lexemes (``search_<name>_<side>``: key, lexemes): of the whole document, and of its head.
+_LEXEME_TABLES = ("words", "head")
 
 
 def _version() -> str:
@@ -540,11 +542,13 @@ def _create(cur, side: int, index: bool = True) -> None:
     """(Re)create side ``side``'s empty tables (its GIN indexes too, unless ``index``
     is False: a rebuild creates them after loading, which is faster).
 
-    ``search_docs`` holds what is shown and filtered on; ``search_lex`` only the key and
-    the two ``tsvector`` columns, so that the rows a common word matches fill few pages
-    (measured at 100,000 entries: 23 ms for a word in two thirds of them, against 85 ms
-    with the text in the same rows)."""
-    cur.execute(f"DROP TABLE IF EXISTS search_docs_{side}, search_lex_{side}, search_terms_{side}")
+    ``search_docs`` holds what is shown and filtered on; ``search_words`` and
+    ``search_head`` only a key and a ``tsvector``, so that the rows a common word
+    matches fill few pages (measured at 100,000 entries, a word in two thirds of them:
+    85 ms with the text in the same rows, 23 ms in a table of key, head and words,
+    15 ms with words alone)."""
+    cur.execute(f"DROP TABLE IF EXISTS search_docs_{side}, search_lex_{side}, search_words_{side}, "
+                f"search_head_{side}, search_terms_{side}")
     cur.execute(f"""CREATE TABLE search_docs_{side} (
         key integer PRIMARY KEY,
         id text NOT NULL UNIQUE,
@@ -552,8 +556,8 @@ def _create(cur, side: int, index: bool = True) -> None:
         visibility text NOT NULL, featured boolean NOT NULL, updated text NOT NULL, dated text NOT NULL,
         title text NOT NULL, labels text NOT NULL, summary text NOT NULL, body text NOT NULL,
         files jsonb NOT NULL, grams text NOT NULL, length integer NOT NULL)""")
-    cur.execute(f"CREATE TABLE search_lex_{side} (key integer PRIMARY KEY, head tsvector NOT NULL, "
-                "words tsvector NOT NULL)")
+    for table in _LEXEME_TABLES:
+        cur.execute(f"CREATE TABLE search_{table}_{side} (key integer PRIMARY KEY, lexemes tsvector NOT NULL)")
     cur.execute(f"CREATE TABLE search_terms_{side} (term text PRIMARY KEY, docs integer NOT NULL, "
                 "plain boolean NOT NULL)")
     if index:
@@ -561,23 +565,23 @@ def _create(cur, side: int, index: bool = True) -> None:
 
 
 def _index(cur, side: int) -> None:
-    for column in ("head", "words"):
-        cur.execute(f"CREATE INDEX search_lex_{side}_{column} ON search_lex_{side} USING gin ({column})")
+    for table in _LEXEME_TABLES:
+        cur.execute(f"CREATE INDEX search_{table}_{side}_lexemes ON search_{table}_{side} USING gin (lexemes)")
 
 
 def _bump(cur) -> None:
     cur.execute("UPDATE search_meta SET value = (value::bigint + 1)::text WHERE key = 'generation'")
 
 
-def _rows(key: int, doc: IndexDocument, fields: tuple[str, ...]) -> tuple[tuple, tuple]:
-    """The ``search_docs`` and ``search_lex`` rows of ``doc`` under ``key`` (in
-    :data:`_DOC_COLUMNS` and :data:`_LEX_COLUMNS` order); ``fields`` is its analysis."""
+def _rows(key: int, doc: IndexDocument, fields: tuple[str, ...]) -> tuple[tuple, tuple, tuple]:
+    """The ``search_docs``, ``search_words`` and ``search_head`` rows of ``doc`` under
+    ``key``; ``fields`` is its analysis."""
     return (key, doc.id, doc.type or "", doc.department or "", ",".join(doc.knowledge_items),
             str(doc.fiscal_year) if doc.fiscal_year else "", doc.visibility, bool(doc.featured),
             stamp(doc.updated_at), stamp(doc.dated or doc.updated_at), _clean(doc.title), _clean(labels_text(doc)),
             _clean(doc.summary or ""), _clean(doc.body or ""), files_json(doc.attachments).replace("\\u0000", " "),
             _clean(fields[4]), sum(len(tokens(text)) for text in fields[:4])), \
-        (key, tsvector_literal(fields[:3]), tsvector_literal(fields[:4]))
+        (key, tsvector_literal(fields[:4])), (key, tsvector_literal(fields[:3]))
 
 
 def _clean(text: str) -> str:
@@ -609,7 +613,8 @@ def _delete_ids(cur, side: int, ids: Sequence[str]) -> int:
     """Delete these documents and take their words off the vocabulary's counts."""
     cur.execute(f"DELETE FROM search_docs_{side} WHERE id = ANY(%s) RETURNING key", (list(ids),))
     keys = [key for (key,) in cur.fetchall()]
-    cur.execute(f"DELETE FROM search_lex_{side} WHERE key = ANY(%s) RETURNING tsvector_to_array(words)", (keys,))
+    cur.execute(f"DELETE FROM search_head_{side} WHERE key = ANY(%s)", (keys,))
+    cur.execute(f"DELETE FROM search_words_{side} WHERE key = ANY(%s) RETURNING tsvector_to_array(lexemes)", (keys,))
     gone = cur.fetchall()
     counts: Counter = Counter(t for (held,) in gone for t in held if " " not in t)  # words, not pairs
     _count_terms(cur, side, {t: (c, False) for t, c in counts.items()}, -1)

@@ -244,6 +244,12 @@ class FieldCache:
         of them has are left out)."""
         hits = set(keys)
         out: dict[str, dict[str, int]] = {}
+        if len(hits) * 2 > len(self.rows):  # most documents: count what is missing, the smaller set
+            misses = self.rows.keys() - hits
+            for name, index in self.by_value.items():
+                counts = {v: len(members) - len(members & misses) for v, members in index.items()}
+                out[name] = {v: n for v, n in counts.items() if n}
+            return out
         for name, index in self.by_value.items():
             counts = {v: len(members & hits) for v, members in index.items()}
             out[name] = {v: n for v, n in counts.items() if n}

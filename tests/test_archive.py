@@ -5,7 +5,9 @@ In the SQLite run the round trip is SQLite → SQLite → SQLite; in the Postgre
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import os
 import zipfile
 from datetime import date
@@ -185,6 +187,19 @@ def test_an_import_refuses_a_damaged_archive_or_a_site_with_data_and_changes_not
     result = fresh.test_cli_runner().invoke(cli, ["import", damaged])
     assert result.exit_code == 1 and "damaged" in result.output
     assert [name for name, rows in archive.table_rows(_engine(fresh)) if rows] == ["audit_events"]  # its own start
+    unsafe = str(tmp_path / "unsafe.zip")  # a file that would land outside the uploads folder
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(unsafe, "w") as out:
+        manifest = json.loads(src.read("manifest.json"))
+        manifest["files"]["uploads/../../escaped.txt"] = hashlib.sha256(b"x").hexdigest()
+        for item in src.infolist():
+            if item.filename != "manifest.json":
+                out.writestr(item, src.read(item))
+        out.writestr("uploads/../../escaped.txt", b"x")
+        out.writestr("manifest.json", json.dumps(manifest))
+    result = fresh.test_cli_runner().invoke(cli, ["import", unsafe])
+    assert result.exit_code == 1 and "unsafe" in result.output
+    assert not (tmp_path / "escaped.txt").exists() and not os.path.exists(os.path.join(fresh.instance_path, "..",
+                                                                                          "escaped.txt"))
     not_one = tmp_path / "notes.zip"
     not_one.write_bytes(b"PK not really")
     result = fresh.test_cli_runner().invoke(cli, ["import", str(not_one)])

@@ -517,3 +517,19 @@ def test_an_analysis_made_ahead_is_used_only_for_the_text_it_was_made_from(tmp_p
     backend.add([changed])
     assert calls == ["a"] and [h.id for h in backend.search(SearchRequest("เมษายน")).hits] == ["a"]
     assert backend.search(SearchRequest("มีนาคม")).total == 0
+
+
+def test_the_postgres_backend_indexes_words_and_pairs_and_needs_a_postgres_url():
+    """What the postgres backend stores and asks, checked without a server: each word
+    and each pair of neighbours (a phrase is its pairs, so the GIN index alone answers),
+    and a clear error for a database URL that is not PostgreSQL."""
+    from indexer.postgres_backend import _Words, connection_info, lexemes, tsvector_literal
+
+    assert lexemes(["รายงาน ผล การ อบรม"]) == {"รายงาน", "ผล", "การ", "อบรม", "รายงาน ผล", "ผล การ", "การ อบรม"}
+    assert "'ผล การ'" in tsvector_literal(["รายงาน ผล การ อบรม", "", "", "x"])
+    assert _Words.phrase(["รายงาน", "ผล", "การ"]) == "('รายงาน ผล' & 'ผล การ')"
+    assert _Words.phrase(["วิธี", "การ"], prefix=True) == "('วิธี การ':*)"
+    assert _Words.phrase(["it's"]) == "('it s')" and _Words.phrase(["..."]) == "'_'"  # quotes never reach a lexeme
+    assert connection_info("postgresql+psycopg://u:p@db/km?host=/tmp") == "postgresql://u:p@db/km?host=/tmp"
+    with pytest.raises(ValueError, match="PostgreSQL database URL"):
+        connection_info("sqlite:////srv/kmrepo/instance/kmrepo.sqlite3")
