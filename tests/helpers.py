@@ -3,7 +3,9 @@ would, and the accounts every role test signs in with."""
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 
 
 def search(client, q, **params):
@@ -74,3 +76,13 @@ SAMPLE_PLAN = """แผนการจัดการความรู้ (KM A
 ที่\tกิจกรรม\tวิธีการสู่ความสำเร็จ\tระยะเวลา\tตัวชี้วัด\tเป้าหมาย\tผู้รับผิดชอบ
 ๑\tการสื่อสาร (CMP ๒)\t- ประชุมชี้แจง\tปีงบประมาณ ๒๕๗๐\t- มีการประชุมชี้แจง\t- มีคำสั่งแต่งตั้งคณะทำงาน\t- สำนักปลัด
 """
+
+
+def folder_files(folder: str) -> dict[str, bytes]:
+    """Every file below ``folder``: relative path → contents (to compare two folders)."""
+    out = {}
+    for root, _dirs, names in os.walk(folder):
+        for name in names:
+            path = os.path.join(root, name)
+            out[os.path.relpath(path, folder)] = Path(path).read_bytes()
+    return out

@@ -11,7 +11,6 @@ import json
 import os
 import zipfile
 from datetime import date
-from pathlib import Path
 from urllib.parse import unquote
 
 from sqlalchemy import select
@@ -21,20 +20,11 @@ from kmrepo.cli import cli
 from kmrepo.db import session as db_session
 
 from .conftest import database_url
-from .helpers import SAMPLE_PLAN, AuthActions, search
+from .helpers import SAMPLE_PLAN, AuthActions, folder_files, search
 
 
 def _engine(app):
     return app.extensions["kmrepo.db"][0]
-
-
-def _files(folder) -> dict[str, bytes]:
-    out = {}
-    for root, _dirs, names in os.walk(folder):
-        for name in names:
-            path = os.path.join(root, name)
-            out[os.path.relpath(path, folder)] = Path(path).read_bytes()
-    return out
 
 
 def _seed(app, client, auth, load, write_entry):
@@ -148,9 +138,9 @@ def test_an_office_moves_to_another_database_and_back_with_every_record(app, cli
     back = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "office-c")})
     assert back.test_cli_runner().invoke(cli, ["import", second]).exit_code == 0
     _assert_same(before, back)
-    uploads = _files(os.path.join(app.instance_path, "uploads"))
-    assert uploads and _files(os.path.join(other.instance_path, "uploads")) == uploads
-    assert _files(os.path.join(back.instance_path, "uploads")) == uploads
+    uploads = folder_files(os.path.join(app.instance_path, "uploads"))
+    assert uploads and folder_files(os.path.join(other.instance_path, "uploads")) == uploads
+    assert folder_files(os.path.join(back.instance_path, "uploads")) == uploads
     assert os.path.exists(os.path.join(back.instance_path, "vocabulary", "words.txt"))
 
     # the moved sites work: found by search, signed in with the old password, and new

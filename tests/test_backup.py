@@ -6,14 +6,13 @@ import io
 import os
 import sqlite3
 import threading
-from pathlib import Path
 
 import pytest
 
 from kmrepo import create_app
 from kmrepo.cli import cli
 
-from .helpers import search
+from .helpers import folder_files, search
 
 
 def _rows(path: str) -> dict[str, list]:
@@ -21,15 +20,6 @@ def _rows(path: str) -> dict[str, list]:
     db = sqlite3.connect(path)
     tables = [t for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
     return {t: db.execute(f'SELECT * FROM "{t}" ORDER BY 1').fetchall() for t in tables}
-
-
-def _files(folder: str) -> dict[str, bytes]:
-    out = {}
-    for root, _dirs, names in os.walk(folder):
-        for name in names:
-            path = os.path.join(root, name)
-            out[os.path.relpath(path, folder)] = Path(path).read_bytes()
-    return out
 
 
 pytestmark = pytest.mark.skipif(
@@ -46,7 +36,7 @@ def test_backup_and_restore_round_trip_a_populated_instance(tmp_path, app, clien
               content_type="multipart/form-data")
     client.get("/entries/a")  # an access row
     database = os.path.join(app.instance_path, "kmrepo.sqlite3")
-    before_rows, before_files = _rows(database), _files(os.path.join(app.instance_path, "uploads"))
+    before_rows, before_files = _rows(database), folder_files(os.path.join(app.instance_path, "uploads"))
 
     dest = tmp_path / "backup-1"
     busy = threading.Event()
@@ -79,7 +69,7 @@ def test_backup_and_restore_round_trip_a_populated_instance(tmp_path, app, clien
     result = app.test_cli_runner().invoke(cli, ["restore", str(dest), "--yes"])
     assert result.exit_code == 0, result.output
     assert _rows(database) == before_rows
-    assert _files(os.path.join(app.instance_path, "uploads")) == before_files
+    assert folder_files(os.path.join(app.instance_path, "uploads")) == before_files
     restarted = create_app({"TESTING": True, "INSTANCE_PATH": app.instance_path})  # the index is rebuilt
     assert [r["slug"] for r in search(restarted.test_client(), "สำรองข้อมูล")["results"]] == ["a"]
 
