@@ -27,10 +27,11 @@ EXTRAS = ("uploads", "secret_key", "config.py", "vocabulary")
 MANIFEST = "manifest.json"
 
 
-def backup(database_url: str, instance: str, dest: str) -> dict:
+def backup(database_url: str, instance: str, dest: str, uploads: str | None = None) -> dict:
     """Copy the instance into the new folder ``dest`` (created 0700; BadInput if it
-    exists and is not empty, or the database is not SQLite). Returns the manifest:
-    ``{"created_at", "files": {relative path: sha256}}``."""
+    exists and is not empty, or the database is not SQLite); ``uploads`` is the folder
+    of attached files when it is not ``<instance>/uploads`` (``UPLOAD_DIR``). Returns
+    the manifest: ``{"created_at", "files": {relative path: sha256}}``."""
     source = _sqlite_path(database_url)
     target = Path(dest)
     if target.exists() and any(target.iterdir()):
@@ -39,8 +40,7 @@ def backup(database_url: str, instance: str, dest: str) -> dict:
     with sqlite3.connect(f"file:{source}?mode=ro", uri=True) as src, sqlite3.connect(target / DATABASE) as out:
         src.backup(out)  # page by page, consistent, while the site goes on
     os.chmod(target / DATABASE, 0o600)
-    for name in EXTRAS:
-        path = Path(instance) / name
+    for name, path in _extras(instance, uploads).items():
         if path.is_dir():
             shutil.copytree(path, target / name, copy_function=shutil.copy2)
         elif path.is_file():
@@ -50,12 +50,13 @@ def backup(database_url: str, instance: str, dest: str) -> dict:
     return manifest
 
 
-def restore(database_url: str, instance: str, index_dir: str, src: str) -> dict:
+def restore(database_url: str, instance: str, index_dir: str, src: str, uploads: str | None = None) -> dict:
     """Put the backup folder ``src`` back into the instance: the database (through the
-    backup API, over the current one), the attached files and the other files of the
-    backup, each checked against the manifest first (BadInput if any differs: nothing is
-    changed then). The search index is removed, to be rebuilt at the next start. The
-    site must be stopped. Returns the manifest."""
+    backup API, over the current one), the attached files (into ``uploads`` when given,
+    as in :func:`backup`) and the other files of the backup, each checked against the
+    manifest first (BadInput if any differs: nothing is changed then). The search index
+    is removed, to be rebuilt at the next start. The site must be stopped. Returns the
+    manifest."""
     origin = Path(src)
     try:
         manifest = json.loads((origin / MANIFEST).read_text(encoding="utf-8"))
@@ -69,8 +70,8 @@ def restore(database_url: str, instance: str, index_dir: str, src: str) -> dict:
     with sqlite3.connect(origin / DATABASE) as copy, sqlite3.connect(target) as live:
         copy.backup(live)
     os.chmod(target, 0o600)
-    for name in EXTRAS:
-        path, here = origin / name, Path(instance) / name
+    for name, here in _extras(instance, uploads).items():
+        path = origin / name
         if here.is_dir():
             shutil.rmtree(here)
         if path.is_dir():
@@ -79,6 +80,15 @@ def restore(database_url: str, instance: str, index_dir: str, src: str) -> dict:
             shutil.copy2(path, here)
     shutil.rmtree(index_dir, ignore_errors=True)
     return manifest
+
+
+def _extras(instance: str, uploads: str | None) -> dict[str, Path]:
+    """Where each of :data:`EXTRAS` is kept: in the instance folder, but the attached
+    files where ``uploads`` says."""
+    places = {name: Path(instance) / name for name in EXTRAS}
+    if uploads:
+        places["uploads"] = Path(uploads)
+    return places
 
 
 def _sqlite_path(database_url: str) -> str:

@@ -244,7 +244,7 @@ def backup_command(dest):
     """
     app = current_app._get_current_object()
     try:
-        manifest = backup.backup(app.config["DATABASE_URL"], app.instance_path, dest)
+        manifest = backup.backup(app.config["DATABASE_URL"], app.instance_path, dest, upload_folder())
     except DomainError as err:
         click.echo(f"error: {err}", err=True)
         sys.exit(1)
@@ -265,7 +265,8 @@ def restore_command(src, yes):
     db.session().close()
     db.engine().dispose()
     try:
-        manifest = backup.restore(app.config["DATABASE_URL"], app.instance_path, app.config["INDEX_DIR"], src)
+        manifest = backup.restore(app.config["DATABASE_URL"], app.instance_path, app.config["INDEX_DIR"], src,
+                                  upload_folder())
     except DomainError as err:
         click.echo(f"error: {err}", err=True)
         sys.exit(1)

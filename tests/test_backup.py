@@ -85,3 +85,35 @@ def test_a_damaged_backup_is_refused_and_changes_nothing(tmp_path, app, load, wr
     result = app.test_cli_runner().invoke(cli, ["restore", str(dest), "--yes"])
     assert result.exit_code == 1 and "damaged: secret_key" in result.output
     assert _rows(database) == before
+
+
+def test_a_backup_carries_the_attached_files_of_a_configured_uploads_folder(tmp_path, load, write_entry):
+    """UPLOAD_DIR outside the instance (a shared folder): backed up and put back there."""
+    from .helpers import PASSWORD, ROLE_ACCOUNTS, AuthActions
+
+    shared = tmp_path / "shared-uploads"
+    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance"), "UPLOAD_DIR": str(shared)})
+    with app.app_context():
+        from kmrepo.accounts.service import create_user
+        from kmrepo.db import session as db_session
+
+        create_user(db_session(), "km_team", PASSWORD, full_name="ทีม KM", department="กองคลัง",
+                    roles=ROLE_ACCOUNTS["km_team"])
+    client = app.test_client()
+    auth = AuthActions(client)
+    auth.login("km_team")
+    resp = auth.post("/entries/new", {"title": "คู่มือแนบไฟล์", "type": "manual", "body": "ดูไฟล์แนบ",
+                                      "visibility": "internal", "department": "0"})
+    slug = resp.headers["Location"].rsplit("/", 1)[-1]
+    auth.post(f"/entries/{slug}/files", {"file": (io.BytesIO("แบบฟอร์ม".encode()), "แบบฟอร์ม.txt")},
+              content_type="multipart/form-data")
+    files = folder_files(str(shared))
+    assert len(files) == 1 and not os.path.exists(os.path.join(app.instance_path, "uploads"))
+
+    dest = tmp_path / "backup"
+    assert app.test_cli_runner().invoke(cli, ["backup", str(dest)]).exit_code == 0
+    assert folder_files(str(dest / "uploads")) == files
+    for name in os.listdir(shared):
+        os.remove(shared / name)
+    assert app.test_cli_runner().invoke(cli, ["restore", str(dest), "--yes"]).exit_code == 0
+    assert folder_files(str(shared)) == files
