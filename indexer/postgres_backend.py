@@ -42,6 +42,7 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import pairwise
+from typing import NamedTuple
 
 from .backend import IndexDocument, Progress, TieredSearch, index_version, stamp
 from .ngrams import is_thai
@@ -110,9 +111,13 @@ def lexemes(fields: Sequence[str]) -> set[str]:
     ("องค์ ความรู้"), so that a phrase is found by the index alone: "a b c" is the pairs
     "a b" and "b c" (:meth:`_Words.phrase`). Tokens and pairs longer than
     :data:`MAX_LEXEME_BYTES` are left out."""
+    return _lexemes([tokens(text) for text in fields])
+
+
+def _lexemes(field_tokens: Iterable[Sequence[str]]) -> set[str]:
+    """:func:`lexemes` of fields already cut into tokens."""
     found: set[str] = set()
-    for text in fields:
-        toks = tokens(text)
+    for toks in field_tokens:
         found.update(t for t in toks if len(t.encode()) <= MAX_LEXEME_BYTES)
         found.update(p for p in map(" ".join, pairwise(toks)) if len(p.encode()) <= MAX_LEXEME_BYTES)
     return found
@@ -120,7 +125,11 @@ def lexemes(fields: Sequence[str]) -> set[str]:
 
 def tsvector_literal(fields: Sequence[str]) -> str:
     """The ``tsvector`` input text of :func:`lexemes` (no positions: nothing reads them)."""
-    return " ".join(map(_lexeme, sorted(lexemes(fields))))
+    return _literal(lexemes(fields))
+
+
+def _literal(found: Iterable[str]) -> str:
+    return " ".join(map(_lexeme, found))  # PostgreSQL sorts them itself
 
 
 def _lexeme(word: str) -> str:
@@ -226,13 +235,13 @@ class PostgresBackend(TieredSearch):
             _delete_ids(cur, side, [doc.id for doc, _ in prepared])
             cur.execute(f"SELECT coalesce(max(key), 0) FROM search_docs_{side}")  # writers take turns: no race
             first = cur.fetchone()[0] + 1
-            rows = [_rows(key, doc, fields) for key, (doc, fields) in enumerate(prepared, first)]
+            entries = [_Entry.of(key, doc, fields) for key, (doc, fields) in enumerate(prepared, first)]
             cur.executemany(f"INSERT INTO search_docs_{side} ({_DOC_COLUMNS}) VALUES ({_DOC_MARKS})",
-                            [row[0] for row in rows])
+                            [e.rows[0] for e in entries])
             for i, table in enumerate(_LEXEME_TABLES, 1):
                 cur.executemany(f"INSERT INTO search_{table}_{side} (key, lexemes) VALUES (%s, CAST(%s AS tsvector))",
-                                [row[i] for row in rows])
-            _count_terms(cur, side, _term_counts(fields for _doc, fields in prepared), +1)
+                                [e.rows[i] for e in entries])
+            _count_terms(cur, side, _term_counts(entries), +1)
             _bump(cur)
         return len(prepared)
 
@@ -259,14 +268,14 @@ class PostgresBackend(TieredSearch):
             counts: Counter = Counter()
             plain: set[str] = set()
             for batch in batches(analyzed(docs, self.workers), 200):
-                rows = [_rows(key, doc, fields) for key, (doc, fields) in enumerate(batch, n + 1)]
+                entries = [_Entry.of(key, doc, fields) for key, (doc, fields) in enumerate(batch, n + 1)]
                 n += len(batch)
                 for part, (table, columns) in enumerate((("docs", _DOC_COLUMNS),
                                                          *((t, "key, lexemes") for t in _LEXEME_TABLES))):
                     with cur.copy(f"COPY search_{table}_{aside} ({columns}) FROM STDIN") as copy:
-                        for row in rows:
-                            copy.write_row(row[part])
-                terms = _term_counts(fields for _doc, fields in batch)
+                        for e in entries:
+                            copy.write_row(e.rows[part])
+                terms = _term_counts(entries)
                 counts.update({t: c for t, (c, _p) in terms.items()})
                 plain.update(t for t, (_c, p) in terms.items() if p)
                 if progress:
@@ -577,15 +586,29 @@ def _bump(cur) -> None:
     cur.execute("UPDATE search_meta SET value = (value::bigint + 1)::text WHERE key = 'generation'")
 
 
-def _rows(key: int, doc: IndexDocument, fields: tuple[str, ...]) -> tuple[tuple, tuple, tuple]:
-    """The ``search_docs``, ``search_words`` and ``search_head`` rows of ``doc`` under
-    ``key``; ``fields`` is its analysis."""
-    return (key, doc.id, doc.type or "", doc.department or "", ",".join(doc.knowledge_items),
-            str(doc.fiscal_year) if doc.fiscal_year else "", doc.visibility, bool(doc.featured),
-            stamp(doc.updated_at), stamp(doc.dated or doc.updated_at), _clean(doc.title), _clean(labels_text(doc)),
-            _clean(doc.summary or ""), _clean(doc.body or ""), files_json(doc.attachments).replace("\\u0000", " "),
-            _clean(fields[4]), sum(len(tokens(text)) for text in fields[:4])), \
-        (key, tsvector_literal(fields[:4])), (key, tsvector_literal(fields[:3]))
+class _Entry(NamedTuple):
+    """One document as the index stores it: its ``rows`` (``search_docs``,
+    ``search_words``, ``search_head``), its ``words`` (every token) and its ``plain``
+    words (not only in Latin compounds)."""
+
+    rows: tuple[tuple, tuple, tuple]
+    words: set[str]
+    plain: set[str]
+
+    @classmethod
+    def of(cls, key: int, doc: IndexDocument, fields: tuple[str, ...]) -> _Entry:
+        """``doc`` under ``key``; ``fields`` is its analysis (each field cut into tokens once)."""
+        parts = [tuple(map(tokens, field_parts(text))) for text in fields[:4]]  # (words, compounds) a field
+        toks = [found + compounds for found, compounds in parts]
+        head = _lexemes(toks[:3])
+        words = head | _lexemes(toks[3:])
+        row = (key, doc.id, doc.type or "", doc.department or "", ",".join(doc.knowledge_items),
+               str(doc.fiscal_year) if doc.fiscal_year else "", doc.visibility, bool(doc.featured),
+               stamp(doc.updated_at), stamp(doc.dated or doc.updated_at), _clean(doc.title),
+               _clean(labels_text(doc)), _clean(doc.summary or ""), _clean(doc.body or ""),
+               files_json(doc.attachments).replace("\\u0000", " "), _clean(fields[4]), sum(map(len, toks)))
+        return cls((row, (key, _literal(words)), (key, _literal(head))), {t for t in words if " " not in t},
+                   {t for found, _compounds in parts for t in found})
 
 
 def _clean(text: str) -> str:
@@ -593,14 +616,14 @@ def _clean(text: str) -> str:
     return text.replace("\x00", " ")
 
 
-def _term_counts(analyses: Iterable[tuple[str, ...]]) -> dict[str, tuple[int, bool]]:
+def _term_counts(entries: Iterable[_Entry]) -> dict[str, tuple[int, bool]]:
     """term → (documents holding it, whether it is a plain word somewhere: not only a
     Latin compound, so a query is looked for inside it)."""
     counts: Counter = Counter()
     plain: set[str] = set()
-    for fields in analyses:
-        counts.update({t for text in fields[:4] for t in tokens(text) if len(t.encode()) <= MAX_LEXEME_BYTES})
-        plain.update(t for text in fields[:4] for t in tokens(field_parts(text)[0]))
+    for entry in entries:
+        counts.update(entry.words)
+        plain |= entry.plain
     return {t: (c, t in plain) for t, c in counts.items()}
 
 
