@@ -39,7 +39,7 @@ import threading
 import weakref
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import pairwise
 from typing import NamedTuple
@@ -74,8 +74,6 @@ SCORE_SCALE = 2.0
 #: the 15-day rule, fell to second for "รายงานผล ภายใน 15 วัน"; tests/test_loader.py).
 BM25_K1 = 1.2
 BM25_B = 0.2
-#: A ``within`` of at most this many keys is passed to PostgreSQL to read less.
-WITHIN_AT_MOST = 5000
 #: The longest lexeme PostgreSQL takes, in bytes (longer words and pairs are left out).
 MAX_LEXEME_BYTES = 2046
 #: The id of the advisory lock writers take (any number no other part of kmrepo uses).
@@ -165,7 +163,7 @@ class PostgresBackend(TieredSearch):
         self._cache: tuple[int, _Cache] | None = None
         self._connections: list = []
         _OPEN.add(self)
-        with self._write() as (cur, _side):
+        with self._write(opening=True) as (cur, _side):
             cur.execute("SELECT value FROM search_meta WHERE key = 'version'")
             self._needs_rebuild = cur.fetchone()[0] != _version()
             if self._needs_rebuild:
@@ -200,21 +198,23 @@ class PostgresBackend(TieredSearch):
         self._local, self._connections = threading.local(), []
 
     @contextmanager
-    def _write(self) -> Iterator[tuple[object, int]]:
-        """``(cursor, active side)`` inside a transaction holding the writers' lock
-        (created tables on first use)."""
+    def _write(self, opening: bool = False) -> Iterator[tuple[object, int]]:
+        """``(cursor, active side)`` inside a transaction holding the writers' lock;
+        ``opening`` (once, from ``__init__``): create the tables first when missing."""
         db = self._db()
         with db.transaction(), db.cursor() as cur:
             cur.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
-            cur.execute("CREATE TABLE IF NOT EXISTS search_meta (key text PRIMARY KEY, value text NOT NULL)")
-            cur.execute("INSERT INTO search_meta VALUES ('version', ''), ('generation', '0'), ('active', '0') "
-                        "ON CONFLICT (key) DO NOTHING")
+            if opening:
+                cur.execute("CREATE TABLE IF NOT EXISTS search_meta (key text PRIMARY KEY, value text NOT NULL)")
+                cur.execute("INSERT INTO search_meta VALUES ('version', ''), ('generation', '0'), ('active', '0') "
+                            "ON CONFLICT (key) DO NOTHING")
             cur.execute("SELECT value FROM search_meta WHERE key = 'active'")
             side = int(cur.fetchone()[0])
-            cur.execute("SELECT to_regclass(%s)", (f"search_docs_{side}",))
-            if cur.fetchone()[0] is None:
-                _create(cur, side)
+            if opening:
+                cur.execute("SELECT to_regclass(%s)", (f"search_docs_{side}",))
+                if cur.fetchone()[0] is None:
+                    _create(cur, side)
             yield cur, side
 
     @property
@@ -473,31 +473,20 @@ class _Words:
     def near(self, a: str, b: str) -> str:
         return f"({self.phrase([a, b])} | {self.phrase([b, a])})"
 
-    def word_scores(self, expr: str, within: Collection[int] | None = None) -> Iterable[tuple[int, float]]:
+    def word_scores(self, expr: str) -> Iterable[tuple[int, float]]:
         """IDF × :data:`SCORE_SCALE` of the documents matching ``expr``, times
         :data:`HEAD_WEIGHT` where it is found in the title, labels or summary. Only the
         GIN indexes and keys are read, never a document's words, so a common word costs
-        little more than a rare one. ``within`` (when at most :data:`WITHIN_AT_MOST`
-        keys) limits what is read; the IDF counts every match all the same."""
+        little more than a rare one."""
         found = {}
         for table in _LEXEME_TABLES:  # (every head lexeme is among the words too)
-            found[table] = self._keys(table, expr, within if table == "head" else None)
+            self.cur.execute(f"SELECT array_agg(key) FROM search_{table}_{self.side} "
+                             "WHERE lexemes @@ CAST(%s AS tsquery)", (expr,))
+            found[table] = self.cur.fetchone()[0] or []
         weight = SCORE_SCALE * _idf(len(found["words"]), self.cache.size)
-        if within is not None and len(within) <= WITHIN_AT_MOST:
-            keep = within if isinstance(within, set | dict) else set(within)
-            found["words"] = [k for k in found["words"] if k in keep]
         scores = dict.fromkeys(found["words"], weight)
         scores.update(dict.fromkeys(found["head"], weight * HEAD_WEIGHT))
         return scores.items()
-
-    def _keys(self, table: str, expr: str, within: Collection[int] | None = None) -> list[int]:
-        """The keys whose lexemes in ``table`` match ``expr`` (among ``within``, when small)."""
-        query = f"SELECT array_agg(key) FROM search_{table}_{self.side} WHERE lexemes @@ CAST(%s AS tsquery)"
-        if within is not None and len(within) <= WITHIN_AT_MOST:
-            self.cur.execute(query + " AND key = ANY(%s)", (expr, list(within)))
-        else:
-            self.cur.execute(query, (expr,))
-        return self.cur.fetchone()[0] or []
 
     def terms_containing(self, subs: Sequence[str], limit: int) -> list[str]:
         found: dict[str, None] = {}

@@ -368,9 +368,8 @@ class _Words:
     def near(a: str, b: str) -> str:
         return f"NEAR({_quote(a)} {_quote(b)}, 0)"
 
-    def word_scores(self, expr: str, within=None) -> Iterator[tuple[int, float]]:
-        """BM25 with :data:`WORD_WEIGHTS` (higher is better), of every match (FTS5 is
-        fast enough that ``within`` is not worth a filter)."""
+    def word_scores(self, expr: str) -> Iterator[tuple[int, float]]:
+        """BM25 with :data:`WORD_WEIGHTS` (higher is better)."""
         weights = ", ".join(map(str, WORD_WEIGHTS))
         return self.db.execute(f"SELECT rowid, -bm25(words, {weights}) FROM words WHERE words MATCH ?", (expr,))
 

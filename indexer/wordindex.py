@@ -19,8 +19,7 @@ import hashlib
 import json
 import multiprocessing
 import re
-from collections.abc import Collection, Hashable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Protocol
 
@@ -69,10 +68,9 @@ class WordIndex(Protocol):
     def near(self, a: str, b: str) -> str:
         """The phrases ``a`` and ``b`` (words separated by spaces) side by side, either order."""
 
-    def word_scores(self, expr: str, within: Collection[Key] | None = None) -> Iterable[tuple[Key, float]]:
+    def word_scores(self, expr: str) -> Iterable[tuple[Key, float]]:
         """``(key, score)`` of each document matching ``expr``; higher is better, title
-        matches above tags, summary and body, rarer words above common ones. ``within``:
-        the caller keeps only these keys (a backend may use it to look no further)."""
+        matches above tags, summary and body, rarer words above common ones."""
 
     def terms_containing(self, subs: Sequence[str], limit: int) -> list[str]:
         """At most ``limit`` indexed words (Latin compounds left out) containing one of ``subs``."""
@@ -297,43 +295,25 @@ def single_words(slots: list[tuple[tuple[str, ...], ...]]) -> list[str]:
     return [v[0] for slot in slots for v in slot if len(v) == 1]
 
 
-@dataclass(frozen=True)
-class Plan:
-    """How one typed chunk is looked for (:func:`part_plan`): ``readings``, the
-    expressions of its readings in order (the first that matches gives the score);
-    ``inside``, expressions of the indexed words it stands inside; ``grams``, the
-    strings looked for in titles and labels."""
-
-    readings: tuple[str, ...] = ()
-    inside: tuple[str, ...] = ()
-    grams: tuple[str, ...] = ()
-
-
-def inside_plan(m: WordIndex, subs: list[str], searched: Iterable[str] = ()) -> Plan:
-    """Where ``subs`` (normalised strings; those of at least three characters without
-    spaces are used) stand inside an indexed word (at most :data:`MAX_EXPANSION` such
-    words are tried) or anywhere in the title, tags or knowledge-item names.
+def inside_scores(m: WordIndex, subs: list[str], searched: Iterable[str] = ()) -> dict[Key, float]:
+    """key → score of the documents where one of ``subs`` (normalised strings of at
+    least three characters, without spaces) occurs inside an indexed word (at most
+    :data:`MAX_EXPANSION` such words are tried) or anywhere in the title, tags or
+    knowledge-item names.
 
     ``searched``: words the caller has already looked up as whole words; they are not
     searched again (for a common word such as "ภายใน" that would double the search's
     time to find only documents the caller has)."""
     subs = [x for x in subs if len(x) >= 3 and " " not in x]
+    found: dict[Key, float] = {}
     if not subs:
-        return Plan()
+        return found
     skip = set(searched)
     terms = [t for t in m.terms_containing(subs, MAX_EXPANSION) if t not in skip]
-    return Plan(inside=(m.any_of([m.phrase([t]) for t in terms]),) if terms else (), grams=tuple(subs))
-
-
-def inside_scores(m: WordIndex, plan: Plan) -> dict[Key, float]:
-    """key → score of the documents found by ``plan``'s ``inside`` and ``grams``
-    (the best of both)."""
-    found: dict[Key, float] = {}
-    for expr in plan.inside:
-        found.update(m.word_scores(expr))
-    if plan.grams:
-        for key, score in m.gram_scores(plan.grams):
-            found[key] = max(found.get(key, 0.0), score)
+    if terms:
+        found.update(m.word_scores(m.any_of([m.phrase([t]) for t in terms])))
+    for key, score in m.gram_scores(subs):
+        found[key] = max(found.get(key, 0.0), score)
     return found
 
 
@@ -343,8 +323,7 @@ def widened_scores(m: WordIndex, part: QueryPart) -> dict[Key, float]:
     total: dict[Key, float] | None = None
     for slot in slots_of(part):
         found = dict(m.word_scores(slot_expression(m, slot)))
-        plan = inside_plan(m, ["".join(v) for v in slot], single_words([slot]))
-        for key, score in inside_scores(m, plan).items():
+        for key, score in inside_scores(m, ["".join(v) for v in slot], single_words([slot])).items():
             found[key] = max(found.get(key, 0.0), GRAM_WEIGHT * score)
         total = found if total is None else {r: s + found[r] for r, s in total.items() if r in found}
         if not total:
@@ -352,40 +331,28 @@ def widened_scores(m: WordIndex, part: QueryPart) -> dict[Key, float]:
     return total or {}
 
 
-def part_plan(m: WordIndex, part: QueryPart, relaxed: bool) -> Plan | None:
-    """How ``part`` is looked for (:class:`Plan`): each of the chunk's
-    :func:`~indexer.segment.readings` (when ``relaxed``: any word of the first, or all of
-    another), then the chunk inside longer words (a two-letter Thai word: at the start of
-    longer words). None when it can match nothing."""
-    exprs = []
+def part_scores(m: WordIndex, part: QueryPart, relaxed: bool) -> dict[Key, float]:
+    """key → score of every document matching ``part``: its word score for the first
+    of the chunk's :func:`~indexer.segment.readings` it matches (when ``relaxed``: any
+    word of the first reading, or all of another), or for documents where the chunk is
+    found only inside longer words (or, for a two-letter Thai word, only as the start
+    of longer words) :data:`GRAM_WEIGHT` of that score."""
+    scores: dict[Key, float] = {}
     for i, toks in enumerate(readings(part.text)):
         # All the words of another reading, even when ``relaxed``: any one of them, a
         # lone "การ", would let in every document.
         expr = word_expression(m, toks, part.phrase, relaxed and i == 0)
         if expr is None:
-            return None
-        exprs.append(expr)
+            return {}
+        found = dict(m.word_scores(expr))
+        scores = found | scores if scores else found  # the first reading's score wins
     gram = gram_text(part.text).strip()
     if len(gram) == 2 and is_thai(gram[0]):
         # A two-letter Thai word ("ลา", "ผล") also as the start of longer words (ลาป่วย).
-        return Plan(tuple(exprs), (m.phrase([gram], prefix=True),))
-    slots = slots_of(part)
-    inside = inside_plan(m, [gram, *inside_variants(slots)], single_words(slots))
-    return Plan(tuple(exprs), inside.inside, inside.grams)
-
-
-def part_scores(m: WordIndex, part: QueryPart, relaxed: bool) -> dict[Key, float]:
-    """key → score of every document matching ``part``: its word score for the first
-    reading of its :func:`part_plan` it matches, or for documents where the chunk is
-    found only inside longer words :data:`GRAM_WEIGHT` of that score."""
-    plan = part_plan(m, part, relaxed)
-    if plan is None:
-        return {}
-    scores: dict[Key, float] = {}
-    for expr in plan.readings:
-        found = dict(m.word_scores(expr))
-        scores = found | scores if scores else found  # the first reading's score wins
-    inside = inside_scores(m, plan)
+        inside = dict(m.word_scores(m.phrase([gram], prefix=True)))
+    else:
+        slots = slots_of(part)
+        inside = inside_scores(m, [gram, *inside_variants(slots)], single_words(slots))
     for key in inside.keys() - scores.keys():
         scores[key] = GRAM_WEIGHT * inside[key]
     return scores
@@ -413,12 +380,12 @@ def score(m: WordIndex, parsed: ParsedQuery, relaxed: bool, featured: set,
     total = total or {}
     for part in parsed.optional:
         expr = word_expression(m, _part_words(part), False, False)
-        for key, score in m.word_scores(expr, total) if expr and total else ():
+        for key, score in m.word_scores(expr) if expr and total else ():
             if key in total:
                 total[key] += score
     clauses = [m.near(a, b) for a, b in synonyms().proximity_pairs(parsed.required)]
     if clauses and total:
-        for key, score in m.word_scores(m.any_of(clauses), total):
+        for key, score in m.word_scores(m.any_of(clauses)):
             if key in total:
                 total[key] += PROXIMITY_BOOST + PROXIMITY_WEIGHT * score
     for key in featured.intersection(total):
