@@ -31,9 +31,11 @@ def search_backend(kind: str, folder: str) -> Iterator[object]:
         import psycopg
         from sqlalchemy.engine import make_url
 
+        from indexer.postgres_backend import connection_info
+
         name = f"kmbench_{os.getpid()}_{next(_databases)}"
         url = make_url(server)
-        conninfo = "postgresql://" + url.render_as_string(hide_password=False).partition("://")[2]
+        conninfo = connection_info(server)
         with psycopg.connect(conninfo, autocommit=True) as admin:
             admin.execute(f"DROP DATABASE IF EXISTS {name}")
             admin.execute(f"CREATE DATABASE {name}")

@@ -73,10 +73,8 @@ def export(engine: Engine, dest: str, folders: dict[str, str], revision: str) ->
                 name = f"tables/{table.name}.jsonl"
                 digest, n = hashlib.sha256(), 0
                 with zf.open(name, "w", force_zip64=True) as out:
-                    order = list(table.primary_key.columns) or list(table.columns)
-                    for row in conn.execution_options(yield_per=BATCH).execute(select(table).order_by(*order)):
-                        line = json.dumps({c.name: _to_json(c, v) for c, v in zip(table.columns, row, strict=True)},
-                                          ensure_ascii=False, sort_keys=True).encode() + b"\n"
+                    for record in _records(conn, table):
+                        line = json.dumps(record, ensure_ascii=False, sort_keys=True).encode() + b"\n"
                         out.write(line)
                         digest.update(line)
                         n += 1
@@ -166,12 +164,18 @@ def table_rows(engine: Engine) -> Iterator[tuple[str, list[dict]]]:
     what a comparison of two databases reads."""
     with engine.connect() as conn:
         for table in tables():
-            order = list(table.primary_key.columns) or list(table.columns)
-            rows = conn.execute(select(table).order_by(*order))
-            yield table.name, [{c.name: _to_json(c, v) for c, v in zip(table.columns, r, strict=True)} for r in rows]
+            yield table.name, list(_records(conn, table))
 
 
 # -- helpers --------------------------------------------------------------------------
+
+
+def _records(conn, table: Table) -> Iterator[dict]:
+    """Every row of ``table`` in key order, as the archive writes it (column name →
+    :func:`_to_json` value), read :data:`BATCH` rows at a time."""
+    order = list(table.primary_key.columns) or list(table.columns)
+    for row in conn.execution_options(yield_per=BATCH).execute(select(table).order_by(*order)):
+        yield {c.name: _to_json(c, v) for c, v in zip(table.columns, row, strict=True)}
 
 
 def _to_json(column: Column, value):
@@ -202,7 +206,7 @@ def _from_json(column: Column, value):
         return None
     try:
         kind = column.type.python_type
-    except NotImplementedError:
+    except NotImplementedError:  # SQLAlchemy's way to say a type has no Python type: kept as read
         return value
     if kind is datetime:
         return datetime.fromisoformat(value)
@@ -261,14 +265,12 @@ def _reset_sequences(conn) -> None:
     """After rows were inserted with their own ids, PostgreSQL's sequences must start
     above them, or the next insert collides."""
     for table in tables():
-        for column in table.primary_key.columns:
-            if column.autoincrement is True or (column.autoincrement == "auto" and column.type.python_type is int
-                                                and len(table.primary_key.columns) == 1):
-                seq = conn.execute(text("SELECT pg_get_serial_sequence(:t, :c)"),
-                                   {"t": table.name, "c": column.name}).scalar()
-                if seq:
-                    conn.execute(text(f"SELECT setval('{seq}', coalesce((SELECT max({column.name}) "
-                                      f"FROM {table.name}), 0) + 1, false)"))
+        for column in table.primary_key.columns:  # PostgreSQL names the sequence of those that have one
+            seq = conn.execute(text("SELECT pg_get_serial_sequence(:t, :c)"),
+                               {"t": table.name, "c": column.name}).scalar()
+            if seq:
+                conn.execute(text(f"SELECT setval('{seq}', coalesce((SELECT max({column.name}) "
+                                  f"FROM {table.name}), 0) + 1, false)"))
 
 
 def _files(folder: str) -> list[Path]:
