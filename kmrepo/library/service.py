@@ -430,8 +430,6 @@ def save_entry(session: Session, entry: Entry | None, fields: EntryFields, user:
                        "วันที่ทบทวนต้องเป็นวันหลังจากวันนี้ และไม่เกิน ๕ ปี")
     created = entry is None
     before = None if entry is None else revisions.content_of(entry)
-    if entry is not None and fields.base_revision is not None:
-        _check_not_changed_since(session, entry, fields)
     if entry is None:
         entry = Entry(slug=new_slug(session, fields.title), status="draft", author_id=user.id, created_at=clock.now(),
                       document_date=clock.today())
@@ -462,17 +460,6 @@ def save_entry(session: Session, entry: Entry | None, fields: EntryFields, user:
     audit.record(session, "entry_created" if created else "entry_edited", user, target=entry)
     session.commit()
     return entry
-
-
-def _check_not_changed_since(session: Session, entry: Entry, fields: EntryFields) -> None:
-    """:class:`Conflict` when the entry has a revision newer than the one the editor was
-    opened on and its text differs from what this save brings (optimistic locking: the
-    revision number is the version)."""
-    newest = revisions.latest(session, entry)
-    if newest is not None and newest.number != fields.base_revision:
-        mine = (fields.title.strip(), (fields.summary or "").strip(), _normal_body(fields.body))
-        if mine != revisions.content_of(entry):
-            raise _conflict(session, entry, fields)
 
 
 def _conflict(session: Session, entry: Entry, fields: EntryFields) -> Conflict:
