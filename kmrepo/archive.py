@@ -57,7 +57,8 @@ def export(engine: Engine, dest: str, folders: dict[str, str], revision: str) ->
     """Write the archive ``dest`` (a new file; BadInput if it exists) from the database
     of ``engine`` and the ``folders`` (``{"uploads": path, "vocabulary": path}``, missing
     folders skipped), read in one transaction so the rows agree with each other.
-    ``revision`` is the database's schema revision. Returns the manifest."""
+    ``revision`` is the database's schema revision. Returns the manifest. BadInput when
+    ``dest`` cannot be written (nothing is left behind then)."""
     target = Path(dest)
     if target.exists():
         raise BadInput(f"{dest} exists; name a new file", "มีไฟล์นี้อยู่แล้ว")
@@ -87,6 +88,8 @@ def export(engine: Engine, dest: str, folders: dict[str, str], revision: str) ->
                     manifest["files"][member] = _sha256(path)
             zf.writestr(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
         os.replace(partial, target)
+    except OSError as err:  # no such folder, no right to write there, a full disk
+        raise BadInput(f"cannot write {dest}: {err.strerror or err}", "เขียนไฟล์ส่งออกไม่ได้") from err
     finally:
         partial.unlink(missing_ok=True)
     return manifest

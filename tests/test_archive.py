@@ -163,6 +163,8 @@ def test_an_import_refuses_a_damaged_archive_or_a_site_with_data_and_changes_not
     assert app.test_cli_runner().invoke(cli, ["export", path]).exit_code == 0
     again = app.test_cli_runner().invoke(cli, ["export", path])
     assert again.exit_code == 1 and "exists" in again.output
+    nowhere = app.test_cli_runner().invoke(cli, ["export", str(tmp_path / "no-such-folder" / "a.zip")])
+    assert nowhere.exit_code == 1 and "cannot write" in nowhere.output and not (tmp_path / "no-such-folder").exists()
 
     busy = app.test_cli_runner().invoke(cli, ["import", path])  # this site has data
     assert busy.exit_code == 1 and "new, empty site" in busy.output
