@@ -55,7 +55,7 @@ from .wordindex import (
     files_json,
     labels_text,
     match,
-    part_scores,
+    part_keys,
     prepare_document,
 )
 
@@ -429,7 +429,7 @@ class _Reader:
         return dict(zip(scores, map(operator.mul, scores.values(), map(factor, scores)), strict=True))
 
     def excluded(self, part: QueryPart):
-        return part_scores(self.words, part, relaxed=False).keys()
+        return part_keys(self.words, part)
 
     def facets(self, keys):
         return self.cache.fields.facets(keys)
@@ -487,6 +487,11 @@ class _Words:
         scores = dict.fromkeys(found["words"], weight)
         scores.update(dict.fromkeys(found["head"], weight * HEAD_WEIGHT))
         return scores.items()
+
+    def word_keys(self, expr: str) -> Iterable[int]:
+        self.cur.execute(f"SELECT array_agg(key) FROM search_words_{self.side} "
+                         "WHERE lexemes @@ CAST(%s AS tsquery)", (expr,))
+        return self.cur.fetchone()[0] or []
 
     def terms_containing(self, subs: Sequence[str], limit: int) -> list[str]:
         found: dict[str, None] = {}

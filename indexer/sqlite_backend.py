@@ -44,7 +44,7 @@ from .wordindex import (
     files_json,
     labels_text,
     match,
-    part_scores,
+    part_keys,
     prepare_document,
     vocabulary,
 )
@@ -245,7 +245,7 @@ class _Reader:
         return match(_Words(self.db), parsed, tier, self.meta.featured)
 
     def excluded(self, part: QueryPart):
-        return part_scores(_Words(self.db), part, relaxed=False).keys()
+        return part_keys(_Words(self.db), part)
 
     def facets(self, keys):
         return self.meta.facets(keys)
@@ -372,6 +372,10 @@ class _Words:
         """BM25 with :data:`WORD_WEIGHTS` (higher is better)."""
         weights = ", ".join(map(str, WORD_WEIGHTS))
         return self.db.execute(f"SELECT rowid, -bm25(words, {weights}) FROM words WHERE words MATCH ?", (expr,))
+
+    def word_keys(self, expr: str) -> Iterator[int]:
+        """Without BM25: for a word in most documents, a sixth of the time."""
+        return (k for (k,) in self.db.execute("SELECT rowid FROM words WHERE words MATCH ?", (expr,)))
 
     def terms_containing(self, subs: Sequence[str], limit: int) -> list[str]:
         expr = " OR ".join(map(_quote, subs))

@@ -21,7 +21,7 @@ import multiprocessing
 import re
 from collections.abc import Hashable, Iterable, Iterator, Sequence
 from itertools import islice
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from .backend import FILTER_FIELDS, IndexDocument
 from .ngrams import is_thai
@@ -71,6 +71,9 @@ class WordIndex(Protocol):
     def word_scores(self, expr: str) -> Iterable[tuple[Key, float]]:
         """``(key, score)`` of each document matching ``expr``; higher is better, title
         matches above tags, summary and body, rarer words above common ones."""
+
+    def word_keys(self, expr: str) -> Iterable[Key]:
+        """The keys of :meth:`word_scores`, found without scoring (cheaper)."""
 
     def terms_containing(self, subs: Sequence[str], limit: int) -> list[str]:
         """At most ``limit`` indexed words (Latin compounds left out) containing one of ``subs``."""
@@ -304,17 +307,22 @@ def inside_scores(m: WordIndex, subs: list[str], searched: Iterable[str] = ()) -
     ``searched``: words the caller has already looked up as whole words; they are not
     searched again (for a common word such as "ภายใน" that would double the search's
     time to find only documents the caller has)."""
-    subs = [x for x in subs if len(x) >= 3 and " " not in x]
-    found: dict[Key, float] = {}
-    if not subs:
-        return found
-    skip = set(searched)
-    terms = [t for t in m.terms_containing(subs, MAX_EXPANSION) if t not in skip]
-    if terms:
-        found.update(m.word_scores(m.any_of([m.phrase([t]) for t in terms])))
-    for key, score in m.gram_scores(subs):
+    expr, subs = _inside(m, subs, searched)
+    found: dict[Key, float] = dict(m.word_scores(expr)) if expr else {}
+    for key, score in m.gram_scores(subs) if subs else ():
         found[key] = max(found.get(key, 0.0), score)
     return found
+
+
+def _inside(m: WordIndex, subs: list[str], searched: Iterable[str]) -> tuple[str | None, list[str]]:
+    """``(expression, subs)`` of :func:`inside_scores`: the longer indexed words to
+    search (None: none), and the strings to look for in titles and labels."""
+    subs = [x for x in subs if len(x) >= 3 and " " not in x]
+    if not subs:
+        return None, []
+    skip = set(searched)
+    terms = [t for t in m.terms_containing(subs, MAX_EXPANSION) if t not in skip]
+    return (m.any_of([m.phrase([t]) for t in terms]) if terms else None), subs
 
 
 def widened_scores(m: WordIndex, part: QueryPart) -> dict[Key, float]:
@@ -331,31 +339,69 @@ def widened_scores(m: WordIndex, part: QueryPart) -> dict[Key, float]:
     return total or {}
 
 
+class _Ways(NamedTuple):
+    """The ways a document matches one typed chunk (:func:`part_scores`), best first:
+    the expression of each reading (the first that matches gives the score), then
+    ``inside``, longer words containing it, and ``grams``, strings its title or labels
+    may contain (either scores :data:`GRAM_WEIGHT` of its match)."""
+
+    readings: list[str]
+    inside: str | None
+    grams: list[str]
+
+
+def _ways(m: WordIndex, part: QueryPart, relaxed: bool) -> _Ways | None:
+    """The :class:`_Ways` ``part`` matches; None when a reading has no words to search
+    (then nothing matches it). ``relaxed``: any word of the first reading will do."""
+    exprs = []
+    for i, toks in enumerate(readings(part.text)):
+        # All the words of another reading, even when ``relaxed``: any one of them, a
+        # lone "การ", would let in every document.
+        expr = word_expression(m, toks, part.phrase, relaxed and i == 0)
+        if expr is None:
+            return None
+        exprs.append(expr)
+    gram = gram_text(part.text).strip()
+    if len(gram) == 2 and is_thai(gram[0]):
+        # A two-letter Thai word ("ลา", "ผล") also as the start of longer words (ลาป่วย).
+        return _Ways(exprs, m.phrase([gram], prefix=True), [])
+    slots = slots_of(part)
+    return _Ways(exprs, *_inside(m, [gram, *inside_variants(slots)], single_words(slots)))
+
+
 def part_scores(m: WordIndex, part: QueryPart, relaxed: bool) -> dict[Key, float]:
     """key → score of every document matching ``part``: its word score for the first
     of the chunk's :func:`~indexer.segment.readings` it matches (when ``relaxed``: any
     word of the first reading, or all of another), or for documents where the chunk is
     found only inside longer words (or, for a two-letter Thai word, only as the start
     of longer words) :data:`GRAM_WEIGHT` of that score."""
+    ways = _ways(m, part, relaxed)
+    if ways is None:
+        return {}
     scores: dict[Key, float] = {}
-    for i, toks in enumerate(readings(part.text)):
-        # All the words of another reading, even when ``relaxed``: any one of them, a
-        # lone "การ", would let in every document.
-        expr = word_expression(m, toks, part.phrase, relaxed and i == 0)
-        if expr is None:
-            return {}
+    for expr in ways.readings:
         found = dict(m.word_scores(expr))
         scores = found | scores if scores else found  # the first reading's score wins
-    gram = gram_text(part.text).strip()
-    if len(gram) == 2 and is_thai(gram[0]):
-        # A two-letter Thai word ("ลา", "ผล") also as the start of longer words (ลาป่วย).
-        inside = dict(m.word_scores(m.phrase([gram], prefix=True)))
-    else:
-        slots = slots_of(part)
-        inside = inside_scores(m, [gram, *inside_variants(slots)], single_words(slots))
+    inside: dict[Key, float] = dict(m.word_scores(ways.inside)) if ways.inside else {}
+    for key, score in m.gram_scores(ways.grams) if ways.grams else ():
+        inside[key] = max(inside.get(key, 0.0), score)
     for key in inside.keys() - scores.keys():
         scores[key] = GRAM_WEIGHT * inside[key]
     return scores
+
+
+def part_keys(m: WordIndex, part: QueryPart) -> set[Key]:
+    """The keys of :func:`part_scores` (not relaxed), found without scoring: the
+    documents a query's excluded part (``-ประชาคม``) takes out."""
+    ways = _ways(m, part, False)
+    if ways is None:
+        return set()
+    found = set().union(*(m.word_keys(expr) for expr in ways.readings))
+    if ways.inside:
+        found.update(m.word_keys(ways.inside))
+    if ways.grams:
+        found.update(key for key, _ in m.gram_scores(ways.grams))
+    return found
 
 
 def score(m: WordIndex, parsed: ParsedQuery, relaxed: bool, featured: set,
