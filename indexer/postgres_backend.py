@@ -381,25 +381,34 @@ class _Cache:
 
 
 class _Substrings:
-    """Texts (each with a key) searched for a string inside them: one joined string
-    and ``str.find``, so a lookup costs a scan in C of the text, not a loop over items."""
+    """Texts (each with a key) searched for a string inside them: each different text
+    once in one joined string, and ``str.find``, so a lookup costs a scan in C of the
+    text, not a loop over items, and a label or title many documents share is found
+    once for all of them."""
 
     def __init__(self, items: list[tuple[object, str]]):
-        self.keys = [k for k, _ in items]
+        groups: dict[str, list[object]] = {}
+        for key, text in items:
+            groups.setdefault(text.replace("\n", " "), []).append(key)
+        self.keys = list(groups.values())
         self.starts: list[int] = []
         pos = 0
-        for _k, text in items:
+        for text in groups:
             self.starts.append(pos)
             pos += len(text) + 1
-        self.text = "\n".join(text.replace("\n", " ") for _k, text in items)
+        self.text = "\n".join(groups)
 
     def containing(self, sub: str, limit: int | None = None) -> Iterator[object]:
-        """The keys of the texts containing ``sub``, in order, at most ``limit``."""
+        """The keys of the texts containing ``sub`` (those of one text together, texts
+        in order), at most ``limit``."""
         found, at = 0, self.text.find(sub) if sub else -1
-        while at >= 0 and (limit is None or found < limit):
+        while at >= 0:
             i = bisect_right(self.starts, at) - 1
-            yield self.keys[i]
-            found += 1
+            for key in self.keys[i]:
+                if limit is not None and found >= limit:
+                    return
+                yield key
+                found += 1
             nxt = self.starts[i + 1] if i + 1 < len(self.starts) else len(self.text)
             at = self.text.find(sub, nxt)
 
