@@ -192,6 +192,16 @@ def test_the_cko_approves_a_plan_and_a_later_edit_asks_again(app, client, auth):
     assert new.status_code == 400 and "ปีงบประมาณต้องเป็นปี พ.ศ." in new.get_data(as_text=True)
 
 
+def test_an_activity_typed_by_hand_is_placed_on_the_kmp_step_it_names(client, auth, app):
+    plan_id = _seed(client, auth, app)
+    auth.login("km_team")
+    for text, step in (("จัดเวทีแลกเปลี่ยนเรียนรู้ ( KMP ๕ )", 5), ("ทบทวนคู่มือ (kmp 7)", 7)):
+        resp = auth.post(f"/plans/{plan_id}/activities/new", {"kind": "kmp", "activity": text, "status": "not_started", "measure": ""})
+        assert resp.status_code == 303
+        added = [a for a in client.get(f"/api/plans/{plan_id}").get_json()["activities"] if a["activity"] == text]
+        assert [a["step"] for a in added] == [step]
+
+
 def test_the_year_exports_to_a_workbook_and_prints_on_a4(app, client, auth):
     from openpyxl import load_workbook
 

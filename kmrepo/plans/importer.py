@@ -54,6 +54,14 @@ _CMP_SECTION = re.compile(r"บริหารจัดการการเป�
 _KMP_SECTION = re.compile(r"กระบวนการจัดการความรู้|กิจกรรมการจัดการความรู้|KM Process", re.IGNORECASE)
 
 
+def step_named(text: str) -> tuple[str, int] | None:
+    """``(kind, number)`` of the KMP step or CMP element an activity names, as the
+    plans write it at its end ("(KMP 3)", "( CMP ๒ )": ``("kmp", 3)``, ``("cmp", 2)``),
+    or None when it names none."""
+    m = _STEP.search((text or "").translate(ARABIC_DIGITS))
+    return (m.group(1).lower(), int(m.group(2))) if m else None
+
+
 @dataclass(frozen=True)
 class ParsedActivity:
     """One activity row: ``kind`` ``kmp`` or ``cmp``, ``number`` as numbered, ``step``
@@ -169,9 +177,9 @@ def parse_plan(text: str) -> ParsedPlan:
         if len(cells) < len(columns) - 1 or not row.get("activity"):
             plan.problems.append((no, clean(line)[:500], "no activity text, or fewer cells than the header"))
             continue
-        step = _STEP.search(row["activity"].translate(ARABIC_DIGITS))
-        row["kind"] = step.group(1).lower() if step else section
-        row["step"] = int(step.group(2)) if step else (step_row if section == "kmp" else None)
+        step = step_named(row["activity"])
+        row["kind"] = step[0] if step else section
+        row["step"] = step[1] if step else (step_row if section == "kmp" else None)
         m = _NUMBER.match(row.get("number", "").translate(ARABIC_DIGITS))
         row["number"] = m.group(1) if m else ""
         if rows and row["number"] and rows[-1]["number"] == row["number"] and rows[-1]["kind"] == row["kind"]:

@@ -22,7 +22,6 @@ from ..library import access, uploads
 from ..library.models import KnowledgeItem
 from ..library.policy import visibilities
 from ..thai_dates import (
-    ARABIC_DIGITS,
     BE_OFFSET,
     MONTHS,
     fiscal_year_bounds,
@@ -31,7 +30,7 @@ from ..thai_dates import (
 )
 from ..training import service as training
 from . import policy
-from .importer import parse_plan
+from .importer import parse_plan, step_named
 from .measures import MANUAL, MEASURES, compute, entries_by_unit, guess
 from .models import ACTIVITY_KINDS, ACTIVITY_STATUSES, PLAN_STATUSES, EvidenceFile, KmPlan, PlanActivity
 from .targets import Target, parse_period, parse_target
@@ -235,8 +234,8 @@ def save_activity(session: Session, user, plan_id: int, activity_id: int | None,
 
 def _fill(row: PlanActivity, f: ActivityFields, fy: int | None) -> None:
     row.kind, row.number = f.kind, (f.number or "").strip()[:10]
-    step = re.search(r"\((?:KMP|CMP)\s*(\d)\)", (f.activity or "").translate(ARABIC_DIGITS), re.IGNORECASE)
-    row.step = int(step.group(1)) if step else (row.step if row.id else None)
+    step = step_named(f.activity)
+    row.step = step[1] if step else (row.step if row.id else None)
     row.activity, row.method = f.activity.strip(), (f.method or "").strip()
     row.period_text = (f.period_text or "").strip()[:300]
     period = parse_period(row.period_text, fy)
