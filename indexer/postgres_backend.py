@@ -20,7 +20,11 @@ the document's length (kept in each process's memory). How often a word occurs i
 document is not used: reading it costs the words of every candidate, as ``ts_rank``
 does. So the ranking is a little below SQLite's on the judged queries (README,
 "Benchmarks"). Matches inside longer words come from the vocabulary and from
-the titles and labels, both cached in each process's memory until the index changes.
+the titles and labels, both kept in each process's memory with the filter fields. When
+another process changes the index, a process's next search brings that copy up to date
+from the documents written since (each row notes the index's generation that wrote
+it; each key taken out is noted in ``search_gone``), rather than loading every document
+again; a rebuild, or many changes, loads it whole.
 
 Several processes may share the index. Writers (:meth:`PostgresBackend.add`,
 :meth:`~PostgresBackend.delete`, :meth:`~PostgresBackend.rebuild`) take one advisory
@@ -48,9 +52,11 @@ from .backend import IndexDocument, Progress, TieredSearch, index_version, stamp
 from .ngrams import is_thai
 from .query import ParsedQuery, QueryPart
 from .wordindex import (
+    GONE_KEPT,
     FieldCache,
     analyzed,
     batches,
+    catch_up_limit,
     field_parts,
     files_json,
     labels_text,
@@ -60,7 +66,7 @@ from .wordindex import (
 )
 
 #: Bump when the schema or the analysis changes: an older index is then rebuilt.
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 #: A word or phrase found in the title, labels or summary scores this many times more
 #: than one found only in the body (SQLite's column weights are 4, 3, 2 to the body's 1).
 HEAD_WEIGHT = 3.0
@@ -160,7 +166,7 @@ class PostgresBackend(TieredSearch):
         self.workers = workers or os.cpu_count() or 1
         self._local = threading.local()
         self._cache_lock = threading.Lock()
-        self._cache: tuple[int, _Cache] | None = None
+        self._cache: _Cache | None = None
         self._connections: list = []
         _OPEN.add(self)
         with self._write(opening=True) as (cur, _side):
@@ -171,7 +177,7 @@ class PostgresBackend(TieredSearch):
                     _create(cur, side)
                 cur.execute("UPDATE search_meta SET value = '' WHERE key = 'version'")
                 cur.execute("UPDATE search_meta SET value = '0' WHERE key = 'active'")
-                _bump(cur)
+                _rebuilt(cur)
 
     # -- connections ------------------------------------------------------------------
 
@@ -207,8 +213,8 @@ class PostgresBackend(TieredSearch):
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
             if opening:
                 cur.execute("CREATE TABLE IF NOT EXISTS search_meta (key text PRIMARY KEY, value text NOT NULL)")
-                cur.execute("INSERT INTO search_meta VALUES ('version', ''), ('generation', '0'), ('active', '0') "
-                            "ON CONFLICT (key) DO NOTHING")
+                cur.execute("INSERT INTO search_meta VALUES ('version', ''), ('generation', '0'), ('active', '0'), "
+                            "('built', '0') ON CONFLICT (key) DO NOTHING")
             cur.execute("SELECT value FROM search_meta WHERE key = 'active'")
             side = int(cur.fetchone()[0])
             if opening:
@@ -232,17 +238,17 @@ class PostgresBackend(TieredSearch):
         if not prepared:
             return 0
         with self._write() as (cur, side):
-            _delete_ids(cur, side, [doc.id for doc, _ in prepared])
+            generation = _bump(cur)
+            _delete_ids(cur, side, [doc.id for doc, _ in prepared], generation)
             cur.execute(f"SELECT coalesce(max(key), 0) FROM search_docs_{side}")  # writers take turns: no race
             first = cur.fetchone()[0] + 1
             entries = [_Entry.of(key, doc, fields) for key, (doc, fields) in enumerate(prepared, first)]
-            cur.executemany(f"INSERT INTO search_docs_{side} ({_DOC_COLUMNS}) VALUES ({_DOC_MARKS})",
-                            [e.rows[0] for e in entries])
+            cur.executemany(f"INSERT INTO search_docs_{side} ({_DOC_COLUMNS}, generation) VALUES ({_DOC_MARKS}, %s)",
+                            [(*e.rows[0], generation) for e in entries])
             for i, table in enumerate(_LEXEME_TABLES, 1):
                 cur.executemany(f"INSERT INTO search_{table}_{side} (key, lexemes) VALUES (%s, CAST(%s AS tsvector))",
                                 [e.rows[i] for e in entries])
             _count_terms(cur, side, _term_counts(entries), +1)
-            _bump(cur)
         return len(prepared)
 
     def delete(self, ids: Iterable[str]) -> int:
@@ -251,8 +257,7 @@ class PostgresBackend(TieredSearch):
         if not ids:
             return 0
         with self._write() as (cur, side):
-            n = _delete_ids(cur, side, ids)
-            _bump(cur)
+            n = _delete_ids(cur, side, ids, _bump(cur))
         return n
 
     def rebuild(self, docs: Iterable[IndexDocument], progress: Progress | None = None) -> int:
@@ -288,7 +293,7 @@ class PostgresBackend(TieredSearch):
                 cur.execute(f"ANALYZE search_{table}_{aside}")
             cur.execute("UPDATE search_meta SET value = %s WHERE key = 'active'", (str(aside),))
             cur.execute("UPDATE search_meta SET value = %s WHERE key = 'version'", (_version(),))
-            _bump(cur)
+            _rebuilt(cur)
         self._needs_rebuild = False
         return n
 
@@ -321,32 +326,38 @@ class PostgresBackend(TieredSearch):
     # -- searching --------------------------------------------------------------------
 
     @contextmanager
-    def _read(self) -> Iterator[tuple[object, int, int]]:
-        """``(cursor, active side, generation)`` inside one read-only snapshot."""
+    def _read(self) -> Iterator[tuple[object, int, tuple[int, int]]]:
+        """``(cursor, active side, (built, generation))`` inside one read-only snapshot:
+        ``built`` the generation of the side's last rebuild."""
         db = self._db()
         db.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         db.execute("SET LOCAL enable_seqscan = off")  # a common word would otherwise read every row's words
         try:
             with db.cursor() as cur:
-                cur.execute("SELECT key, value FROM search_meta WHERE key IN ('active', 'generation')")
+                cur.execute("SELECT key, value FROM search_meta WHERE key IN ('active', 'generation', 'built')")
                 meta = dict(cur.fetchall())
-                yield cur, int(meta["active"]), int(meta["generation"])
+                yield cur, int(meta["active"]), (int(meta.get("built", 0)), int(meta["generation"]))
         finally:
             db.execute("ROLLBACK")
 
     @contextmanager
     def reader(self) -> Iterator[_Reader]:
         """An :class:`indexer.backend.IndexReader` over one read-only snapshot."""
-        with self._read() as (cur, side, generation):
-            yield _Reader(cur, side, self._cached(cur, side, generation))
+        with self._read() as (cur, side, version):
+            yield _Reader(cur, side, self._cached(cur, side, version))
 
-    def _cached(self, cur, side: int, generation: int) -> _Cache:
-        """What searches read from memory (:class:`_Cache`), loaded again when the
-        index has changed (``generation``)."""
+    def _cached(self, cur, side: int, version: tuple[int, int]) -> _Cache:
+        """What searches read from memory (:class:`_Cache`): when the index has changed
+        (``version``: built, generation), brought up to date with the documents changed
+        since (:meth:`_Cache.after`), or loaded again after a rebuild or many changes."""
+        built, generation = version
         with self._cache_lock:
-            if self._cache is None or self._cache[0] != generation:
-                self._cache = (generation, _Cache(cur, side))
-            return self._cache[1]
+            cache = self._cache
+            if cache is None or (cache.side, cache.built) != (side, built) or cache.generation > generation:
+                self._cache = _Cache(cur, side, version)
+            elif cache.generation < generation:
+                self._cache = cache.after(cur, generation) or _Cache(cur, side, version)
+            return self._cache
 
 
 _INHERITED: list = []
@@ -362,22 +373,55 @@ os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class _Cache:
-    """One process's copy of what every search reads whole: each document's filter
-    fields (``fields``, a :class:`indexer.wordindex.FieldCache`), the text of titles and
-    labels (``grams``) and the vocabulary (``vocabulary``) to look for a string inside,
-    and the number of documents (``size``)."""
+    """One process's copy of what every search reads whole, as of index ``generation``
+    of table set ``side`` (rebuilt in generation ``built``): each document's filter fields (``fields``, a
+    :class:`indexer.wordindex.FieldCache`), the text of titles and labels (``grams``)
+    and the vocabulary (``vocabulary``) to look for a string inside, the number of
+    documents (``size``) and BM25's length factors."""
 
-    def __init__(self, cur, side: int):
+    def __init__(self, cur, side: int, version: tuple[int, int]):
+        self.built, generation = version
         cur.execute(f"SELECT key, type, department, items, fiscal_year, visibility, featured, dated, grams, length "
                     f"FROM search_docs_{side}")
         rows = cur.fetchall()
-        self.fields = FieldCache(row[:8] for row in rows)
-        self.grams = _Substrings([(row[0], row[8]) for row in rows])
-        self.size = len(rows)
-        self.length_factors = _length_factors({row[0]: row[9] for row in rows})
+        self._fill(cur, side, generation, FieldCache(row[:8] for row in rows),
+                   _Substrings([(row[0], row[8]) for row in rows]), {row[0]: row[9] for row in rows})
+
+    def _fill(self, cur, side: int, generation: int, fields: FieldCache, grams: _Substrings,
+              lengths: dict[int, int]) -> None:
+        self.side, self.generation = side, generation
+        self.fields, self.grams, self.lengths = fields, grams, lengths
+        self.size = len(lengths)
+        self.length_factors = _length_factors(lengths)
         cur.execute(f"SELECT term FROM search_terms_{side} WHERE plain AND docs > 0 ORDER BY term")
         terms = [t for (t,) in cur]
         self.vocabulary = _Substrings(list(zip(terms, terms, strict=True)))
+
+    def after(self, cur, generation: int) -> _Cache | None:
+        """A copy brought to ``generation`` (of the same side, in ``cur``'s snapshot)
+        from the documents written and taken out since: a few milliseconds after one
+        entry is saved where loading 100,000 again takes more than half a second. None
+        when the changes are many (:func:`~indexer.wordindex.catch_up_limit`) or older
+        than the notes of keys gone (:data:`~indexer.wordindex.GONE_KEPT`): then load it
+        again."""
+        if generation - self.generation > GONE_KEPT:
+            return None
+        limit = catch_up_limit(self.size)
+        cur.execute(f"SELECT key FROM search_gone_{self.side} WHERE generation > %s LIMIT %s",
+                    (self.generation, limit + 1))
+        gone = {key for (key,) in cur.fetchall()}
+        cur.execute(f"SELECT key, type, department, items, fiscal_year, visibility, featured, dated, grams, length "
+                    f"FROM search_docs_{self.side} WHERE generation > %s LIMIT %s", (self.generation, limit + 1))
+        rows = cur.fetchall()
+        if len(gone) + len(rows) > limit:
+            return None
+        lengths = {k: n for k, n in self.lengths.items() if k not in gone}
+        lengths.update((row[0], row[9]) for row in rows)
+        new = object.__new__(_Cache)
+        new.built = self.built
+        new._fill(cur, self.side, generation, self.fields.changed(gone, (row[:8] for row in rows)),
+                  self.grams.changed(gone, [(row[0], row[8]) for row in rows]), lengths)
+        return new
 
 
 class _Substrings:
@@ -387,16 +431,44 @@ class _Substrings:
     once for all of them."""
 
     def __init__(self, items: list[tuple[object, str]]):
-        groups: dict[str, list[object]] = {}
+        self.keys: list[list[object]] = []  # the keys of each different text, in order
+        self.group: dict[str, int] = {}  # text → its place in self.keys
+        self.of: dict[object, int] = {}  # key → the place of its text
+        self.starts: list[int] = []  # where each text starts in self.text
+        self.text = ""
+        self._add(items)
+
+    def _add(self, items: list[tuple[object, str]]) -> None:
+        added, pos = [], len(self.text) + 1 if self.text else 0
         for key, text in items:
-            groups.setdefault(text.replace("\n", " "), []).append(key)
-        self.keys = list(groups.values())
-        self.starts: list[int] = []
-        pos = 0
-        for text in groups:
-            self.starts.append(pos)
-            pos += len(text) + 1
-        self.text = "\n".join(groups)
+            text = text.replace("\n", " ")
+            i = self.group.get(text)
+            if i is None:
+                i = self.group[text] = len(self.keys)
+                self.keys.append([])
+                self.starts.append(pos)
+                added.append(text)
+                pos += len(text) + 1
+            self.keys[i].append(key)
+            self.of[key] = i
+        if added:
+            self.text = "\n".join([self.text, *added]) if self.text else "\n".join(added)
+
+    def changed(self, removed: set, items: list[tuple[object, str]]) -> _Substrings:
+        """A copy without the keys ``removed`` (and those of ``items``), then with
+        ``items``; this one is left as it was. A text no key holds any more stays in the
+        joined string (it finds nothing) until the next full load."""
+        new = object.__new__(_Substrings)
+        new.keys, new.group, new.of, new.starts, new.text = (
+            list(self.keys), dict(self.group), dict(self.of), list(self.starts), self.text)
+        for key in removed | {key for key, _ in items}:
+            i = new.of.pop(key, None)
+            if i is not None:
+                new.keys[i] = [k for k in new.keys[i] if k != key]
+        for i in {new.group.get(text.replace("\n", " ")) for _, text in items} - {None}:
+            new.keys[i] = list(new.keys[i])  # about to be appended to: not the list this one holds
+        new._add(items)
+        return new
 
     def containing(self, sub: str, limit: int | None = None) -> Iterator[object]:
         """The keys of the texts containing ``sub`` (those of one text together, texts
@@ -564,14 +636,17 @@ def _create(cur, side: int, index: bool = True) -> None:
     85 ms with the text in the same rows, 23 ms in a table of key, head and words,
     15 ms with words alone)."""
     cur.execute(f"DROP TABLE IF EXISTS search_docs_{side}, search_lex_{side}, search_words_{side}, "
-                f"search_head_{side}, search_terms_{side}")
+                f"search_head_{side}, search_terms_{side}, search_gone_{side}")
     cur.execute(f"""CREATE TABLE search_docs_{side} (
         key integer PRIMARY KEY,
         id text NOT NULL UNIQUE,
         type text NOT NULL, department text NOT NULL, items text NOT NULL, fiscal_year text NOT NULL,
         visibility text NOT NULL, featured boolean NOT NULL, updated text NOT NULL, dated text NOT NULL,
         title text NOT NULL, labels text NOT NULL, summary text NOT NULL, body text NOT NULL,
-        files jsonb NOT NULL, grams text NOT NULL, length integer NOT NULL)""")
+        files jsonb NOT NULL, grams text NOT NULL, length integer NOT NULL,
+        generation bigint NOT NULL DEFAULT 0)""")
+    # The keys taken out, and when: a process's cache catches up from them (_Cache.after).
+    cur.execute(f"CREATE TABLE search_gone_{side} (key integer NOT NULL, generation bigint NOT NULL)")
     for table in _LEXEME_TABLES:
         cur.execute(f"CREATE TABLE search_{table}_{side} (key integer PRIMARY KEY, lexemes tsvector NOT NULL)")
     cur.execute(f"CREATE TABLE search_terms_{side} (term text PRIMARY KEY, docs integer NOT NULL, "
@@ -583,10 +658,21 @@ def _create(cur, side: int, index: bool = True) -> None:
 def _index(cur, side: int) -> None:
     for table in _LEXEME_TABLES:
         cur.execute(f"CREATE INDEX search_{table}_{side}_lexemes ON search_{table}_{side} USING gin (lexemes)")
+    for table in ("docs", "gone"):
+        cur.execute(f"CREATE INDEX search_{table}_{side}_generation ON search_{table}_{side} (generation)")
 
 
-def _bump(cur) -> None:
-    cur.execute("UPDATE search_meta SET value = (value::bigint + 1)::text WHERE key = 'generation'")
+def _rebuilt(cur) -> None:
+    """Note that the active side was (re)created: every process's cache is loaded again."""
+    cur.execute("INSERT INTO search_meta VALUES ('built', %s) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (str(_bump(cur)),))
+
+
+def _bump(cur) -> int:
+    """The index's next generation (seen by readers when the writer's transaction commits)."""
+    cur.execute("UPDATE search_meta SET value = (value::bigint + 1)::text WHERE key = 'generation' "
+                "RETURNING value::bigint")
+    return cur.fetchone()[0]
 
 
 class _Entry(NamedTuple):
@@ -639,10 +725,15 @@ def _count_terms(cur, side: int, terms: dict[str, tuple[int, bool]], sign: int) 
                 ([*terms], [sign * c for c, _p in terms.values()], [p and sign > 0 for _c, p in terms.values()]))
 
 
-def _delete_ids(cur, side: int, ids: Sequence[str]) -> int:
-    """Delete these documents and take their words off the vocabulary's counts."""
+def _delete_ids(cur, side: int, ids: Sequence[str], generation: int) -> int:
+    """Delete these documents, note their keys as gone in ``generation`` (forgetting
+    those gone more than :data:`GONE_KEPT` generations ago) and take their words off
+    the vocabulary's counts."""
     cur.execute(f"DELETE FROM search_docs_{side} WHERE id = ANY(%s) RETURNING key", (list(ids),))
     keys = [key for (key,) in cur.fetchall()]
+    cur.execute(f"INSERT INTO search_gone_{side} (key, generation) SELECT unnest(%s::integer[]), %s",
+                (keys, generation))
+    cur.execute(f"DELETE FROM search_gone_{side} WHERE generation < %s", (generation - GONE_KEPT,))
     cur.execute(f"DELETE FROM search_head_{side} WHERE key = ANY(%s)", (keys,))
     cur.execute(f"DELETE FROM search_words_{side} WHERE key = ANY(%s) RETURNING tsvector_to_array(lexemes)", (keys,))
     gone = cur.fetchall()

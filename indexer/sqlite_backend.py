@@ -36,10 +36,12 @@ from .backend import IndexDocument, Progress, TieredSearch, index_version, searc
 from .ngrams import is_thai
 from .query import ParsedQuery, QueryPart
 from .wordindex import (
+    GONE_KEPT,
     FieldCache,
     analyze_fields,
     analyzed,
     batches,
+    catch_up_limit,
     field_parts,
     files_json,
     labels_text,
@@ -50,7 +52,7 @@ from .wordindex import (
 )
 
 #: Bump when the schema or the analysis changes: an older index is then rebuilt.
-SCHEMA_VERSION = "7"
+SCHEMA_VERSION = "8"
 #: FTS5 column weights of the word table, in column order (title, tags, summary, body).
 WORD_WEIGHTS = (4.0, 3.0, 2.0, 1.0)
 _WORD_TOKENIZER = "unicode61 remove_diacritics 0 categories 'L* N* Co M*'"
@@ -61,6 +63,7 @@ CREATE TABLE docs (
     type TEXT NOT NULL, department TEXT NOT NULL, items TEXT NOT NULL,
     fiscal_year TEXT NOT NULL, visibility TEXT NOT NULL,
     featured INTEGER NOT NULL, updated TEXT NOT NULL, dated TEXT NOT NULL,
+    generation INTEGER NOT NULL DEFAULT 0,  -- of the index, when this row was written
     -- the long texts last, so reading the short fields above never touches them
     title TEXT NOT NULL, labels TEXT NOT NULL, summary TEXT NOT NULL, body TEXT NOT NULL,
     files TEXT NOT NULL  -- the attachments, JSON [[name, text], ...]
@@ -69,6 +72,10 @@ CREATE TABLE docs (
 -- of their own, for the open-ended word pairs of queries (synonyms.open_ended), for 13% more space
 CREATE VIRTUAL TABLE words USING fts5(title, tags, summary, body, content='', prefix='3 4', tokenize="{_WORD_TOKENIZER}");
 CREATE VIRTUAL TABLE grams USING fts5(title, content='', tokenize='trigram');
+CREATE INDEX docs_generation ON docs (generation);
+-- the rowids taken out, and when: another process's cached fields catch up from them
+CREATE TABLE gone (key INTEGER NOT NULL, generation INTEGER NOT NULL);
+CREATE INDEX gone_generation ON gone (generation);
 CREATE TABLE terms (rowid INTEGER PRIMARY KEY, term TEXT NOT NULL UNIQUE);
 CREATE VIRTUAL TABLE term_grams USING fts5(term, content='terms', content_rowid='rowid', tokenize='trigram');
 """
@@ -98,7 +105,7 @@ class SqliteBackend(TieredSearch):
         self.workers = workers or os.cpu_count() or 1
         self._local = threading.local()
         self._meta_lock = threading.Lock()
-        self._meta: tuple[int, FieldCache] | None = None
+        self._meta: tuple[int, int, FieldCache] | None = None  # (built, generation, fields)
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         db = self._db()
         self._needs_rebuild = self._stored_version(db) != _version()
@@ -141,10 +148,10 @@ class SqliteBackend(TieredSearch):
             return 0
         db = self._db()
         with _transaction(db):
-            _delete_ids(db, [doc.id for doc, _ in prepared])
-            _insert(db, prepared)
+            generation = _bump(db)
+            _delete_ids(db, [doc.id for doc, _ in prepared], generation)
+            _insert(db, prepared, generation)
             _add_terms(db, vocabulary(text for _doc, fields in prepared for text in fields[:4]))
-            _bump(db)
         return len(prepared)
 
     def delete(self, ids: Iterable[str]) -> int:
@@ -154,8 +161,7 @@ class SqliteBackend(TieredSearch):
             return 0
         db = self._db()
         with _transaction(db):
-            n = _delete_ids(db, ids)
-            _bump(db)
+            n = _delete_ids(db, ids, _bump(db))
         return n
 
     def rebuild(self, docs: Iterable[IndexDocument], progress: Progress | None = None) -> int:
@@ -188,7 +194,7 @@ class SqliteBackend(TieredSearch):
             db.executemany("DELETE FROM terms WHERE term = ?", ((t,) for t in compounds))  # see wordindex.vocabulary
             db.execute("INSERT INTO term_grams (term_grams) VALUES ('rebuild')")
             db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (_version(),))
-            _bump(db)
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('built', ?)", (str(_bump(db)),))
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # hand the space of the rebuild's log back
         self._needs_rebuild = False
         return n
@@ -217,14 +223,38 @@ class SqliteBackend(TieredSearch):
             yield _Reader(db, self._metadata(db))
 
     def _metadata(self, db: sqlite3.Connection) -> FieldCache:
-        """Every document's filter fields (:class:`indexer.wordindex.FieldCache`), cached until the index
-        changes (the ``generation`` counter)."""
-        generation = int(db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
+        """Every document's filter fields (:class:`indexer.wordindex.FieldCache`), kept
+        until the index changes (its ``generation``), then brought up to date from the
+        rows written and taken out since (by this process or another), or read again
+        after a rebuild (``built``) or many changes."""
+        meta = dict(db.execute("SELECT key, value FROM meta WHERE key IN ('generation', 'built')"))
+        built, generation = int(meta.get("built", 0)), int(meta["generation"])
         with self._meta_lock:
-            if self._meta is None or self._meta[0] != generation:
-                self._meta = (generation, FieldCache(db.execute(
-                    "SELECT rowid, type, department, items, fiscal_year, visibility, featured, dated FROM docs")))
-            return self._meta[1]
+            cached = self._meta
+            fields = None
+            if cached and cached[0] == built and cached[1] <= generation:
+                fields = cached[2] if cached[1] == generation else _caught_up(db, *cached[1:], generation)
+            if fields is None:
+                fields = FieldCache(db.execute(f"SELECT {_FIELDS} FROM docs"))
+            self._meta = (built, generation, fields)
+            return fields
+
+
+def _caught_up(db: sqlite3.Connection, since: int, fields: FieldCache, generation: int) -> FieldCache | None:
+    """``fields`` (as of generation ``since``) with the rows written and taken out up
+    to ``generation``; None when they are too many or too old to catch up with."""
+    if generation - since > GONE_KEPT:
+        return None
+    limit = catch_up_limit(len(fields.rows))
+    gone = [key for (key,) in db.execute("SELECT key FROM gone WHERE generation > ? LIMIT ?", (since, limit + 1))]
+    rows = db.execute(f"SELECT {_FIELDS} FROM docs WHERE generation > ? LIMIT ?", (since, limit + 1)).fetchall()
+    if len(gone) + len(rows) > limit:
+        return None
+    return fields.changed(gone, rows)
+
+
+#: The columns of ``docs`` a :class:`~indexer.wordindex.FieldCache` is made of.
+_FIELDS = "rowid, type, department, items, fiscal_year, visibility, featured, dated"
 
 
 class _Reader:
@@ -285,7 +315,7 @@ def _version() -> str:
 def _create(db: sqlite3.Connection, with_meta: bool = True) -> None:
     """(Re)create the empty tables, inside the caller's transaction; ``with_meta`` also
     the version and generation table."""
-    for table in ("docs", "words", "grams", "term_grams", "terms", *(("meta",) if with_meta else ())):
+    for table in ("docs", "gone", "words", "grams", "term_grams", "terms", *(("meta",) if with_meta else ())):
         db.execute(f"DROP TABLE IF EXISTS {table}")
     if with_meta:
         db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
@@ -302,19 +332,22 @@ def _vocab_table(db: sqlite3.Connection) -> str:
     return "temp.words_vocab"
 
 
-def _bump(db: sqlite3.Connection) -> None:
+def _bump(db: sqlite3.Connection) -> int:
+    """The index's next generation (seen by readers when the writer's transaction commits)."""
     db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+    return int(db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
 
 
-def _insert(db: sqlite3.Connection, prepared: list[tuple[IndexDocument, tuple[str, ...]]]) -> None:
+def _insert(db: sqlite3.Connection, prepared: list[tuple[IndexDocument, tuple[str, ...]]],
+            generation: int = 0) -> None:
     for doc, (t, tags, summary, body, g_title) in prepared:
         cur = db.execute(
             "INSERT INTO docs (id, title, labels, summary, body, type, department, items, fiscal_year, visibility, "
-            "featured, updated, dated, files) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "featured, updated, dated, files, generation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (doc.id, doc.title, labels_text(doc), doc.summary or "", doc.body or "", doc.type or "", doc.department or "",
              ",".join(doc.knowledge_items), str(doc.fiscal_year) if doc.fiscal_year else "", doc.visibility,
              int(doc.featured), stamp(doc.updated_at), stamp(doc.dated or doc.updated_at),
-             files_json(doc.attachments)))
+             files_json(doc.attachments), generation))
         rowid = cur.lastrowid
         db.execute("INSERT INTO words (rowid, title, tags, summary, body) VALUES (?, ?, ?, ?, ?)",
                    (rowid, t, tags, summary, body))
@@ -330,7 +363,10 @@ def _add_terms(db: sqlite3.Connection, terms: set[str]) -> None:
             db.execute("INSERT INTO term_grams (rowid, term) VALUES (?, ?)", (cur.lastrowid, term))
 
 
-def _delete_ids(db: sqlite3.Connection, ids: Sequence[str]) -> int:
+def _delete_ids(db: sqlite3.Connection, ids: Sequence[str], generation: int) -> int:
+    """Delete these documents, noting their rowids as gone in ``generation`` (and
+    forgetting those gone more than :data:`~indexer.wordindex.GONE_KEPT` generations ago)."""
+    db.execute("DELETE FROM gone WHERE generation < ?", (generation - GONE_KEPT,))
     n = 0
     for doc_id in ids:
         row = db.execute("SELECT rowid, title, labels, summary, body, files FROM docs WHERE id = ?",
@@ -341,6 +377,7 @@ def _delete_ids(db: sqlite3.Connection, ids: Sequence[str]) -> int:
                        (row[0], t, tags, summary, body))
             db.execute("INSERT INTO grams (grams, rowid, title) VALUES ('delete', ?, ?)", (row[0], g_title))
             db.execute("DELETE FROM docs WHERE rowid = ?", (row[0],))
+            db.execute("INSERT INTO gone (key, generation) VALUES (?, ?)", (row[0], generation))
             n += 1
     return n
 

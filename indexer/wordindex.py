@@ -48,6 +48,19 @@ PARALLEL_MIN_CHARS = 500_000
 
 Key = Hashable
 
+#: Keys taken out of an index are noted for this many generations of it (a process whose
+#: cached filter fields are older loads them again).
+GONE_KEPT = 10_000
+#: A process's cached filter fields catch up with at most this many changed documents,
+#: and at most a tenth of them (more: loaded again, which is then about as fast).
+MAX_CATCH_UP = 5_000
+
+
+def catch_up_limit(size: int) -> int:
+    """How many changed documents a cache of ``size`` documents catches up with
+    (:data:`MAX_CATCH_UP`)."""
+    return min(MAX_CATCH_UP, max(100, size // 10))
+
 
 class WordIndex(Protocol):
     """The primitives :func:`score` needs of a backend's word index, over one snapshot.
@@ -220,12 +233,33 @@ class FieldCache:
             items = tuple(filter(None, fields[2].split(",")))
             row = (fields[0], fields[1], items, fields[3], fields[4], fields[5], fields[6])
             self.rows[key] = row
-            for name, col in _COLUMNS.items():
-                for value in (row[col] if name == "knowledge_item" else (row[col],)):
-                    if value:
-                        self.by_value[name].setdefault(value, set()).add(key)
+            for name, value in _values(row):
+                self.by_value[name].setdefault(value, set()).add(key)
         self.updated = {r: row[6] for r, row in self.rows.items()}
         self.featured = {r for r, row in self.rows.items() if row[5]}
+
+    def changed(self, removed: Iterable[Key], rows: Iterable[tuple]) -> FieldCache:
+        """A copy with the documents ``removed`` taken out and ``rows`` (as for the
+        constructor) put in or replacing theirs; this one is left as it was (searches
+        in other threads may be reading it). Costs the changes and a copy of the
+        dictionaries, not a reading of every document."""
+        new = FieldCache(rows)
+        gone = set(removed) | new.rows.keys()
+        out = FieldCache(())
+        out.rows = {k: row for k, row in self.rows.items() if k not in gone} if gone else dict(self.rows)
+        out.rows.update(new.rows)
+        for name, index in self.by_value.items():
+            touched = {value for key in gone if key in self.rows for n, value in _values(self.rows[key]) if n == name}
+            merged = dict(index)
+            for value in touched:
+                merged[value] = merged[value] - gone
+            for value, keys in new.by_value[name].items():
+                merged[value] = merged.get(value, set()) | keys
+            out.by_value[name] = {v: keys for v, keys in merged.items() if keys}
+        out.updated = {k: v for k, v in self.updated.items() if k not in gone}
+        out.updated.update(new.updated)
+        out.featured = (self.featured - gone) | new.featured
+        return out
 
     def matching(self, filters: dict[str, Sequence[str]]) -> set[Key] | None:
         """keys whose fields match every filter (any of its values); None when the
@@ -258,6 +292,14 @@ class FieldCache:
 
 
 _COLUMNS = {"type": 0, "department": 1, "knowledge_item": 2, "fiscal_year": 3, "visibility": 4}
+
+
+def _values(row: tuple) -> Iterator[tuple[str, str]]:
+    """``(filter field, value)`` of each value a :class:`FieldCache` row holds."""
+    for name, col in _COLUMNS.items():
+        for value in (row[col] if name == "knowledge_item" else (row[col],)):
+            if value:
+                yield name, value
 
 
 # -- scoring ----------------------------------------------------------------------------

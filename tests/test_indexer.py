@@ -533,3 +533,46 @@ def test_the_postgres_backend_indexes_words_and_pairs_and_needs_a_postgres_url()
     assert connection_info("postgresql+psycopg://u:p@db/km?host=/tmp") == "postgresql://u:p@db/km?host=/tmp"
     with pytest.raises(ValueError, match="PostgreSQL database URL"):
         connection_info("sqlite:////srv/kmrepo/instance/kmrepo.sqlite3")
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_a_server_catches_up_with_what_another_changed_in_a_shared_index(kind, open_index, tmp_path, monkeypatch):
+    """Two processes on one index (two app servers on one PostgreSQL; the web server
+    and a ``kmrepo load`` on one SQLite file): what one saves, deletes or moves to
+    another unit, the other's next search shows (matches inside title words, filters,
+    facet counts, browsing) from those changes alone, without reading every document
+    again; after a rebuild, it reads the new index whole."""
+    from dataclasses import replace
+
+    from indexer import postgres_backend, sqlite_backend
+
+    a = open_index(kind)
+    b = open_backend(kind, "", a.conninfo) if kind == "postgres" else open_backend(kind, str(tmp_path / "ix"))
+    caught: list[bool] = []  # each catching up, and whether it could
+    module, name = (postgres_backend._Cache, "after") if kind == "postgres" else (sqlite_backend, "_caught_up")
+    real = getattr(module, name)
+    monkeypatch.setattr(module, name, lambda *args: caught.append((found := real(*args)) is not None) or found)
+    try:
+        docs = [IndexDocument(id=f"d{i}", title=f"คู่มือเรื่องที่ {i}", body="ขั้นตอนการปฏิบัติงาน",
+                              department="กองช่าง") for i in range(30)]
+        a.rebuild(docs)
+        assert a.search(SearchRequest("ขั้นตอน")).total == 30  # what a keeps in memory is read
+        b.add([IndexDocument(id="new", title="คู่มือระบบ WorkFlowPro", body="ขั้นตอนการปฏิบัติงาน",
+                             department="กองคลัง")])
+        b.delete(["d0"])
+        b.add([replace(docs[1], department="กองคลัง")])
+        assert [h.id for h in a.search(SearchRequest("flowpro")).hits] == ["new"]  # inside a title word
+        res = a.search(SearchRequest("ขั้นตอน", limit=50))
+        assert res.total == 30 and "d0" not in {h.id for h in res.hits}
+        assert res.facets["department"] == {"กองช่าง": 28, "กองคลัง": 2}
+        moved = a.search(SearchRequest("", filters={"department": ["กองคลัง"]}, limit=50))
+        assert {h.id for h in moved.hits} == {"new", "d1"}
+        listed = a.search(SearchRequest("", limit=50))  # browsing: every entry, the newest first
+        assert listed.total == 30 and sorted(h.id for h in listed.hits) == sorted(["new", *(f"d{i}" for i in range(1, 30))])
+        assert listed.facets["department"] == {"กองช่าง": 28, "กองคลัง": 2}
+        assert caught == [True]  # caught up once, from the three changes
+        b.rebuild(docs[:3])
+        assert {h.id for h in a.search(SearchRequest("ขั้นตอน")).hits} == {"d0", "d1", "d2"}
+        assert a.search(SearchRequest("flowpro")).total == 0 and caught == [True]  # read whole
+    finally:
+        getattr(b, "close", lambda: None)()
