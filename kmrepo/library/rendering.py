@@ -64,8 +64,11 @@ _OPEN_OR_CLOSE = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*?(/?)>")
 _VOID = frozenset({"br", "hr", "img", "input", "meta", "link", "area", "base", "col", "embed", "source", "wbr"})
 
 
+@lru_cache(maxsize=16)
 def _raw_html(text: str) -> str:
-    """markdown-it's HTML for ``text``, raw-text elements escaped (not yet cleaned)."""
+    """markdown-it's HTML for ``text``, raw-text elements escaped (not yet cleaned).
+    Kept for the last few texts: a body is checked (:func:`markup_problem`) and then
+    rendered or made plain text, and markdown-it is most of either's cost."""
     return _RAW_TEXT_TAGS.sub(r"&lt;\1\2", _md.render(text or ""))
 
 
