@@ -21,6 +21,7 @@ _THAI_DIGITS = {0x0E50 + i: str(i) for i in range(10)}
 # Characters that carry no meaning for search: zero-width space/joiners, BOM, soft hyphen,
 # word joiner. They arrive with text pasted from Word and PDF files.
 _INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
+_INVISIBLE_RE = re.compile("[" + "".join(sorted(_INVISIBLE)) + "]")
 
 # Thai marks written above or below a letter (MAI HAN-AKAT, SARA I … PHINTHU, MAITAIKHU …
 # YAMAKKAN). Typed twice they stack on screen and look like one ("ให้้", in
@@ -132,7 +133,8 @@ def normalize(text: str) -> Normalized:
     repaired (:data:`_TYPING_RE`: a doubled mark, SARA AM split into NIKHAHIT + SARA AA,
     SARA E typed twice for SARA AE); Thai → Arabic digits; invisible characters removed;
     every kind of space (no-break, thin, ideographic …) turned into a plain space; curly
-    quotes and dashes folded; Latin letters lower-cased.
+    quotes and dashes folded; letters lower-cased (as ``str.lower`` does, which is what
+    :func:`normalize_text` gives the index).
 
     Returns a :class:`Normalized`; never raises for any ``str`` input.
     """
@@ -151,28 +153,20 @@ def normalize(text: str) -> Normalized:
             walk_origin = (repaired_origin if walk_origin is None
                            else [walk_origin[i] for i in repaired_origin])
 
-    out: list[str] = []
-    origin: list[int] = []
-    for i, ch in enumerate(walk):
-        if ch in _INVISIBLE:
-            continue
-        src = i if walk_origin is None else walk_origin[i]
-        code = ord(ch)
-        if code in _THAI_DIGITS:
-            rep = _THAI_DIGITS[code]
-        elif ch in _FOLD:
-            rep = _FOLD[ch]
-        elif ch.isspace():
-            rep = " " if ch not in "\n\r" else "\n"
-        elif ch.isupper():
-            rep = ch.lower()
-        else:
-            rep = ch
-        for r in rep:
-            out.append(r)
-            origin.append(src)
-    origin.append(len(text))
-    return Normalized("".join(out), tuple(origin))
+    # Every step but the removal of invisible characters maps one character to one:
+    # done with str methods, in C (a loop over the characters of each snippet's window
+    # was a fifth of a search), and the offsets are then those of ``walk``.
+    kept = [i for i, ch in enumerate(walk) if ch not in _INVISIBLE] if _INVISIBLE_RE.search(walk) else None
+    visible = walk if kept is None else "".join(walk[i] for i in kept)
+    folded = _FAST_RE.sub(_fast_rep, visible)
+    lowered = folded.lower()  # as normalize_text does, on the whole text (final sigma)
+    if kept is None:
+        kept = range(len(walk))
+    if len(lowered) != len(folded):  # a letter whose lower case is longer ("İ"): one at a time
+        lowered = "".join(ch.lower() for ch in folded)
+        kept = [i for i, ch in zip(kept, folded, strict=True) for _ in ch.lower()]
+    start = kept if walk_origin is None else [walk_origin[i] for i in kept]
+    return Normalized(lowered, (*start, len(text)))
 
 
 def _fast_table() -> dict[int, str | None]:

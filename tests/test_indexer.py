@@ -58,6 +58,20 @@ def test_token_offsets_point_at_the_original_text():
         assert normalize(original).text.replace(".", "") == tok.text
 
 
+def test_offsets_are_the_same_with_and_without_an_invisible_character():
+    """The offset map is made two ways (in C when no character disappears, else one
+    character at a time): both point each normalised character at the one it came from."""
+    from indexer.normalize import normalize_text
+
+    for text in ("ภาษีป้าย ๒๕๖๖ “KM” – İz", "เเบบ ภ.ป.๑\u00a0นํ้า", "ΑΣ ǅ"):
+        plain, hidden = normalize(text), normalize(text[:3] + "\u200b" + text[3:])
+        assert plain.text == hidden.text == normalize_text(text)
+        assert list(hidden.origin) == [o + (o >= 3) for o in plain.origin]
+        for i, ch in enumerate(plain.text):
+            came_from = normalize_text(text[plain.origin[i]]).casefold()  # (casefold: "ς" is a final "σ")
+            assert ch.casefold() in came_from or ch in "ำแ", (text, i)  # (SARA AM, AE: repaired pairs)
+
+
 def test_abbreviations_with_and_without_dots_match():
     assert words("พ.ร.บ.") == words("พรบ")
     assert words("อปท.") == words("อปท") == ["อปท"]
