@@ -45,6 +45,7 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from itertools import pairwise
 from typing import NamedTuple
 
@@ -56,7 +57,7 @@ from .wordindex import (
     FieldCache,
     analyzed,
     batches,
-    catch_up_limit,
+    changes_since,
     field_parts,
     files_json,
     labels_text,
@@ -87,7 +88,6 @@ WRITE_LOCK = 0x6B6D_7265
 #: A rebuild waits at most this long for the lock and for readers of the set it replaces.
 LOCK_TIMEOUT = "60s"
 
-_FIELD_WEIGHTS = "ABCD"  # title, labels, summary, body
 _TOKEN = re.compile(r"(?:[^\W_]|[\u0300-\u036f\u0e31\u0e34-\u0e3a\u0e47-\u0e4e\ue000-\uf8ff])+")
 _NOTHING = "'_'"  # no token holds "_": a tsquery matching nothing
 
@@ -381,8 +381,7 @@ class _Cache:
 
     def __init__(self, cur, side: int, version: tuple[int, int]):
         self.built, generation = version
-        cur.execute(f"SELECT key, type, department, items, fiscal_year, visibility, featured, dated, grams, length "
-                    f"FROM search_docs_{side}")
+        cur.execute(f"SELECT {_CACHED} FROM search_docs_{side}")
         rows = cur.fetchall()
         self._fill(cur, side, generation, FieldCache(row[:8] for row in rows),
                    _Substrings([(row[0], row[8]) for row in rows]), {row[0]: row[9] for row in rows})
@@ -401,20 +400,18 @@ class _Cache:
         """A copy brought to ``generation`` (of the same side, in ``cur``'s snapshot)
         from the documents written and taken out since: a few milliseconds after one
         entry is saved where loading 100,000 again takes more than half a second. None
-        when the changes are many (:func:`~indexer.wordindex.catch_up_limit`) or older
-        than the notes of keys gone (:data:`~indexer.wordindex.GONE_KEPT`): then load it
-        again."""
-        if generation - self.generation > GONE_KEPT:
+        when :func:`~indexer.wordindex.changes_since` says so: then load it again."""
+        def read(sql: str, n: int) -> list[tuple]:
+            cur.execute(sql, (self.generation, n))
+            return cur.fetchall()
+
+        changes = changes_since(
+            self.generation, generation, self.size,
+            partial(read, f"SELECT key FROM search_gone_{self.side} WHERE generation > %s LIMIT %s"),
+            partial(read, f"SELECT {_CACHED} FROM search_docs_{self.side} WHERE generation > %s LIMIT %s"))
+        if changes is None:
             return None
-        limit = catch_up_limit(self.size)
-        cur.execute(f"SELECT key FROM search_gone_{self.side} WHERE generation > %s LIMIT %s",
-                    (self.generation, limit + 1))
-        gone = {key for (key,) in cur.fetchall()}
-        cur.execute(f"SELECT key, type, department, items, fiscal_year, visibility, featured, dated, grams, length "
-                    f"FROM search_docs_{self.side} WHERE generation > %s LIMIT %s", (self.generation, limit + 1))
-        rows = cur.fetchall()
-        if len(gone) + len(rows) > limit:
-            return None
+        gone, rows = changes
         lengths = {k: n for k, n in self.lengths.items() if k not in gone}
         lengths.update((row[0], row[9]) for row in rows)
         new = object.__new__(_Cache)
@@ -559,18 +556,18 @@ class _Words:
         :data:`HEAD_WEIGHT` where it is found in the title, labels or summary. Only the
         GIN indexes and keys are read, never a document's words, so a common word costs
         little more than a rare one."""
-        found = {}
-        for table in _LEXEME_TABLES:  # (every head lexeme is among the words too)
-            self.cur.execute(f"SELECT array_agg(key) FROM search_{table}_{self.side} "
-                             "WHERE lexemes @@ CAST(%s AS tsquery)", (expr,))
-            found[table] = self.cur.fetchone()[0] or []
+        found = {table: self._keys(table, expr) for table in _LEXEME_TABLES}  # (head lexemes are words too)
         weight = SCORE_SCALE * _idf(len(found["words"]), self.cache.size)
         scores = dict.fromkeys(found["words"], weight)
         scores.update(dict.fromkeys(found["head"], weight * HEAD_WEIGHT))
         return scores.items()
 
     def word_keys(self, expr: str) -> Iterable[int]:
-        self.cur.execute(f"SELECT array_agg(key) FROM search_words_{self.side} "
+        return self._keys("words", expr)
+
+    def _keys(self, table: str, expr: str) -> list[int]:
+        """The keys whose ``search_<table>`` lexemes match ``expr`` (the GIN index alone)."""
+        self.cur.execute(f"SELECT array_agg(key) FROM search_{table}_{self.side} "
                          "WHERE lexemes @@ CAST(%s AS tsquery)", (expr,))
         return self.cur.fetchone()[0] or []
 
@@ -617,6 +614,8 @@ def _idf(found: int, size: int) -> float:
 _DOC_COLUMNS = ("key, id, type, department, items, fiscal_year, visibility, featured, updated, dated, "
                 "title, labels, summary, body, files, grams, length")
 _DOC_MARKS = ", ".join(["%s"] * 17)
+#: The columns of ``search_docs`` each process keeps in memory (:class:`_Cache`).
+_CACHED = "key, type, department, items, fiscal_year, visibility, featured, dated, grams, length"
 #: The tables of lexemes (``search_<name>_<side>``: key, lexemes): of the whole document, and of its head.
 _LEXEME_TABLES = ("words", "head")
 

@@ -41,7 +41,7 @@ from .wordindex import (
     analyze_fields,
     analyzed,
     batches,
-    catch_up_limit,
+    changes_since,
     field_parts,
     files_json,
     labels_text,
@@ -243,14 +243,11 @@ class SqliteBackend(TieredSearch):
 def _caught_up(db: sqlite3.Connection, since: int, fields: FieldCache, generation: int) -> FieldCache | None:
     """``fields`` (as of generation ``since``) with the rows written and taken out up
     to ``generation``; None when they are too many or too old to catch up with."""
-    if generation - since > GONE_KEPT:
-        return None
-    limit = catch_up_limit(len(fields.rows))
-    gone = [key for (key,) in db.execute("SELECT key FROM gone WHERE generation > ? LIMIT ?", (since, limit + 1))]
-    rows = db.execute(f"SELECT {_FIELDS} FROM docs WHERE generation > ? LIMIT ?", (since, limit + 1)).fetchall()
-    if len(gone) + len(rows) > limit:
-        return None
-    return fields.changed(gone, rows)
+    changes = changes_since(
+        since, generation, len(fields.rows),
+        lambda n: db.execute("SELECT key FROM gone WHERE generation > ? LIMIT ?", (since, n)),
+        lambda n: db.execute(f"SELECT {_FIELDS} FROM docs WHERE generation > ? LIMIT ?", (since, n)).fetchall())
+    return fields.changed(*changes) if changes else None
 
 
 #: The columns of ``docs`` a :class:`~indexer.wordindex.FieldCache` is made of.

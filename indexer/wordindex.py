@@ -19,7 +19,7 @@ import hashlib
 import json
 import multiprocessing
 import re
-from collections.abc import Hashable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from itertools import islice
 from typing import NamedTuple, Protocol
 
@@ -56,10 +56,22 @@ GONE_KEPT = 10_000
 MAX_CATCH_UP = 5_000
 
 
-def catch_up_limit(size: int) -> int:
-    """How many changed documents a cache of ``size`` documents catches up with
-    (:data:`MAX_CATCH_UP`)."""
-    return min(MAX_CATCH_UP, max(100, size // 10))
+def changes_since(since: int, generation: int, size: int, gone: Callable[[int], Iterable[tuple]],
+                  written: Callable[[int], list[tuple]]) -> tuple[set[Key], list[tuple]] | None:
+    """``(keys taken out, rows written)`` between generation ``since`` of an index of
+    ``size`` documents (what a process keeps in memory) and ``generation``: ``gone(n)``
+    and ``written(n)`` read at most ``n`` of either (``(key,)`` rows; the rows to
+    cache). None when a process should read it whole instead: the changes are older
+    than the notes of keys gone (:data:`GONE_KEPT`), or more than a tenth of the
+    documents or :data:`MAX_CATCH_UP`."""
+    if generation - since > GONE_KEPT:
+        return None
+    limit = min(MAX_CATCH_UP, max(100, size // 10))
+    keys = {key for (key,) in gone(limit + 1)}
+    rows = written(limit + 1)
+    if len(keys) + len(rows) > limit:
+        return None
+    return keys, rows
 
 
 class WordIndex(Protocol):
@@ -245,13 +257,16 @@ class FieldCache:
         dictionaries, not a reading of every document."""
         new = FieldCache(rows)
         gone = set(removed) | new.rows.keys()
+        touched: dict[str, set[str]] = {name: set() for name in self.by_value}  # the values the gone held
+        for key in gone & self.rows.keys():
+            for name, value in _values(self.rows[key]):
+                touched[name].add(value)
         out = FieldCache(())
         out.rows = {k: row for k, row in self.rows.items() if k not in gone} if gone else dict(self.rows)
         out.rows.update(new.rows)
         for name, index in self.by_value.items():
-            touched = {value for key in gone if key in self.rows for n, value in _values(self.rows[key]) if n == name}
             merged = dict(index)
-            for value in touched:
+            for value in touched[name]:
                 merged[value] = merged[value] - gone
             for value, keys in new.by_value[name].items():
                 merged[value] = merged.get(value, set()) | keys
@@ -349,11 +364,7 @@ def inside_scores(m: WordIndex, subs: list[str], searched: Iterable[str] = ()) -
     ``searched``: words the caller has already looked up as whole words; they are not
     searched again (for a common word such as "ภายใน" that would double the search's
     time to find only documents the caller has)."""
-    expr, subs = _inside(m, subs, searched)
-    found: dict[Key, float] = dict(m.word_scores(expr)) if expr else {}
-    for key, score in m.gram_scores(subs) if subs else ():
-        found[key] = max(found.get(key, 0.0), score)
-    return found
+    return _inside_found(m, *_inside(m, subs, searched))
 
 
 def _inside(m: WordIndex, subs: list[str], searched: Iterable[str]) -> tuple[str | None, list[str]]:
@@ -365,6 +376,15 @@ def _inside(m: WordIndex, subs: list[str], searched: Iterable[str]) -> tuple[str
     skip = set(searched)
     terms = [t for t in m.terms_containing(subs, MAX_EXPANSION) if t not in skip]
     return (m.any_of([m.phrase([t]) for t in terms]) if terms else None), subs
+
+
+def _inside_found(m: WordIndex, expr: str | None, subs: list[str]) -> dict[Key, float]:
+    """key → score of the documents holding one of the longer words of ``expr`` or, in
+    their title or labels, one of ``subs`` (the better of the two): :func:`_inside`'s."""
+    found: dict[Key, float] = dict(m.word_scores(expr)) if expr else {}
+    for key, score in m.gram_scores(subs) if subs else ():
+        found[key] = max(found.get(key, 0.0), score)
+    return found
 
 
 def widened_scores(m: WordIndex, part: QueryPart) -> dict[Key, float]:
@@ -424,9 +444,7 @@ def part_scores(m: WordIndex, part: QueryPart, relaxed: bool) -> dict[Key, float
     for expr in ways.readings:
         found = dict(m.word_scores(expr))
         scores = found | scores if scores else found  # the first reading's score wins
-    inside: dict[Key, float] = dict(m.word_scores(ways.inside)) if ways.inside else {}
-    for key, score in m.gram_scores(ways.grams) if ways.grams else ():
-        inside[key] = max(inside.get(key, 0.0), score)
+    inside = _inside_found(m, ways.inside, ways.grams)
     for key in inside.keys() - scores.keys():
         scores[key] = GRAM_WEIGHT * inside[key]
     return scores
