@@ -282,22 +282,16 @@ def _files(folder: str) -> list[Path]:
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def _member_sha256(zf: zipfile.ZipFile, member: str) -> str | None:
-    digest = hashlib.sha256()
     try:
         with zf.open(member) as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                digest.update(chunk)
+            return hashlib.file_digest(f, "sha256").hexdigest()
     except KeyError:
         return None
-    return digest.hexdigest()
 
 
 def _safe(member: str) -> bool:

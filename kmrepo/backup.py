@@ -103,5 +103,6 @@ def _hashes(folder: Path) -> dict[str, str]:
     out = {}
     for path in sorted(folder.rglob("*")):
         if path.is_file() and path.name != MANIFEST:
-            out[path.relative_to(folder).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
+            with open(path, "rb") as f:  # a chunk at a time: an upload may be large
+                out[path.relative_to(folder).as_posix()] = hashlib.file_digest(f, "sha256").hexdigest()
     return out

@@ -465,8 +465,6 @@ def api_kpi_knowledge():
     return feedback.indicators(db.session(), fiscal_year_arg())
 
 
-
-
 @bp.route("/admin/access-logs", methods=["GET", "POST"])
 @require(can_purge_logs)
 def access_logs():
