@@ -551,24 +551,26 @@ class _Words:
     def near(self, a: str, b: str) -> str:
         return f"({self.phrase([a, b])} | {self.phrase([b, a])})"
 
-    def word_scores(self, expr: str) -> Iterable[tuple[int, float]]:
+    def word_scores(self, expr: str) -> dict[int, float]:
         """IDF × :data:`SCORE_SCALE` of the documents matching ``expr``, times
         :data:`HEAD_WEIGHT` where it is found in the title, labels or summary. Only the
         GIN indexes and keys are read, never a document's words, so a common word costs
         little more than a rare one."""
-        found = {table: self._keys(table, expr) for table in _LEXEME_TABLES}  # (head lexemes are words too)
-        weight = SCORE_SCALE * _idf(len(found["words"]), self.cache.size)
-        scores = dict.fromkeys(found["words"], weight)
-        scores.update(dict.fromkeys(found["head"], weight * HEAD_WEIGHT))
-        return scores.items()
+        # Both tables in one round trip (head lexemes are words too); the arrays in binary.
+        self.cur.execute(f"SELECT (SELECT array_agg(key) FROM search_words_{self.side} "
+                         "WHERE lexemes @@ CAST(%s AS tsquery)), "
+                         f"(SELECT array_agg(key) FROM search_head_{self.side} WHERE lexemes @@ CAST(%s AS tsquery))",
+                         (expr, expr), binary=True)
+        words, head = self.cur.fetchone()
+        weight = SCORE_SCALE * _idf(len(words or ()), self.cache.size)
+        scores = dict.fromkeys(words or (), weight)
+        scores.update(dict.fromkeys(head or (), weight * HEAD_WEIGHT))
+        return scores
 
     def word_keys(self, expr: str) -> Iterable[int]:
-        return self._keys("words", expr)
-
-    def _keys(self, table: str, expr: str) -> list[int]:
-        """The keys whose ``search_<table>`` lexemes match ``expr`` (the GIN index alone)."""
-        self.cur.execute(f"SELECT array_agg(key) FROM search_{table}_{self.side} "
-                         "WHERE lexemes @@ CAST(%s AS tsquery)", (expr,))
+        """The keys whose lexemes match ``expr`` (the GIN index alone)."""
+        self.cur.execute(f"SELECT array_agg(key) FROM search_words_{self.side} "
+                         "WHERE lexemes @@ CAST(%s AS tsquery)", (expr,), binary=True)
         return self.cur.fetchone()[0] or []
 
     def terms_containing(self, subs: Sequence[str], limit: int) -> list[str]:

@@ -8,9 +8,6 @@ from __future__ import annotations
 import os
 
 from .backend import SearchBackend
-from .postgres_backend import PostgresBackend
-from .sqlite_backend import SqliteBackend
-from .whoosh_backend import WhooshBackend
 
 #: Backends :func:`open_backend` knows, by the name used in kmrepo's ``SEARCH_BACKEND``.
 BACKENDS = ("sqlite", "whoosh", "postgres")
@@ -26,10 +23,17 @@ def open_backend(kind: str, folder: str, database_url: str = "") -> SearchBacken
     ``database_url``, a SQLAlchemy or libpq URL; ``folder`` is unused). Raises
     ValueError for another name, or for ``"postgres"`` with a URL of another database.
     """
+    # Each backend's module is imported when it is chosen (Whoosh's alone is a tenth of a start).
     if kind == "sqlite":
+        from .sqlite_backend import SqliteBackend
+
         return SqliteBackend(os.path.join(folder, "fts5.sqlite3"))
     if kind == "whoosh":
+        from .whoosh_backend import WhooshBackend
+
         return WhooshBackend(os.path.join(folder, "whoosh"))
     if kind == "postgres":
+        from .postgres_backend import PostgresBackend
+
         return PostgresBackend(database_url)
     raise ValueError(f"unknown search backend {kind!r}; choose one of {', '.join(BACKENDS)}")

@@ -388,7 +388,8 @@ class Segmenter:
     def __init__(self, dictionary: frozenset[str]):
         self.dictionary = dictionary
         #: Every "consonant + ำ" found in the dictionary (for :func:`repair_sara_am`).
-        self.am_syllables = frozenset(w[i - 1 : i + 1] for w in dictionary for i, ch in enumerate(w) if ch == "ำ" and i)
+        self.am_syllables = frozenset(w[i - 1 : i + 1] for w in dictionary if "ำ" in w
+                                      for i, ch in enumerate(w) if ch == "ำ" and i)
         self.engine = "newmm"
         self.repaired = lru_cache(maxsize=1 << 16)(self._repaired)
         self._nlpo3 = None
@@ -465,12 +466,9 @@ def load_dictionary() -> frozenset[str]:
 
     base = set(thai_words())
     base.update(vocabulary.word_lines())
-    out = set()
-    for word in base:
-        w = normalize_text(word).replace(".", "").strip()
-        if w and " " not in w:
-            out.add(w)
-    return frozenset(out)
+    # Normalised as one text (what normalisation does never crosses a line): a tenth of the time
+    lines = normalize_text("\n".join(w for w in base if "\n" not in w)).replace(".", "").split("\n")
+    return frozenset(w for w in map(str.strip, lines) if w and " " not in w)
 
 
 def _dictionary_file(dictionary: frozenset[str]) -> str:

@@ -402,10 +402,10 @@ class _Words:
     def near(a: str, b: str) -> str:
         return f"NEAR({_quote(a)} {_quote(b)}, 0)"
 
-    def word_scores(self, expr: str) -> Iterator[tuple[int, float]]:
+    def word_scores(self, expr: str) -> dict[int, float]:
         """BM25 with :data:`WORD_WEIGHTS` (higher is better)."""
         weights = ", ".join(map(str, WORD_WEIGHTS))
-        return self.db.execute(f"SELECT rowid, -bm25(words, {weights}) FROM words WHERE words MATCH ?", (expr,))
+        return dict(self.db.execute(f"SELECT rowid, -bm25(words, {weights}) FROM words WHERE words MATCH ?", (expr,)))
 
     def word_keys(self, expr: str) -> Iterator[int]:
         """Without BM25: for a word in most documents, a sixth of the time."""

@@ -93,9 +93,10 @@ class WordIndex(Protocol):
     def near(self, a: str, b: str) -> str:
         """The phrases ``a`` and ``b`` (words separated by spaces) side by side, either order."""
 
-    def word_scores(self, expr: str) -> Iterable[tuple[Key, float]]:
-        """``(key, score)`` of each document matching ``expr``; higher is better, title
-        matches above tags, summary and body, rarer words above common ones."""
+    def word_scores(self, expr: str) -> dict[Key, float]:
+        """key → score of each document matching ``expr`` (a new dict, the caller's to
+        change); higher is better, title matches above tags, summary and body, rarer
+        words above common ones."""
 
     def word_keys(self, expr: str) -> Iterable[Key]:
         """The keys of :meth:`word_scores`, found without scoring (cheaper)."""
@@ -381,7 +382,7 @@ def _inside(m: WordIndex, subs: list[str], searched: Iterable[str]) -> tuple[str
 def _inside_found(m: WordIndex, expr: str | None, subs: list[str]) -> dict[Key, float]:
     """key → score of the documents holding one of the longer words of ``expr`` or, in
     their title or labels, one of ``subs`` (the better of the two): :func:`_inside`'s."""
-    found: dict[Key, float] = dict(m.word_scores(expr)) if expr else {}
+    found: dict[Key, float] = m.word_scores(expr) if expr else {}
     for key, score in m.gram_scores(subs) if subs else ():
         found[key] = max(found.get(key, 0.0), score)
     return found
@@ -392,7 +393,7 @@ def widened_scores(m: WordIndex, part: QueryPart) -> dict[Key, float]:
     found inside a longer word."""
     total: dict[Key, float] | None = None
     for slot in slots_of(part):
-        found = dict(m.word_scores(slot_expression(m, slot)))
+        found = m.word_scores(slot_expression(m, slot))
         for key, score in inside_scores(m, ["".join(v) for v in slot], single_words([slot])).items():
             found[key] = max(found.get(key, 0.0), GRAM_WEIGHT * score)
         total = found if total is None else {r: s + found[r] for r, s in total.items() if r in found}
@@ -442,7 +443,7 @@ def part_scores(m: WordIndex, part: QueryPart, relaxed: bool) -> dict[Key, float
         return {}
     scores: dict[Key, float] = {}
     for expr in ways.readings:
-        found = dict(m.word_scores(expr))
+        found = m.word_scores(expr)
         scores = found | scores if scores else found  # the first reading's score wins
     inside = _inside_found(m, ways.inside, ways.grams)
     for key in inside.keys() - scores.keys():
@@ -479,6 +480,8 @@ def score(m: WordIndex, parsed: ParsedQuery, relaxed: bool, featured: set,
         elif relaxed:
             for r, s in scores.items():
                 total[r] = total.get(r, 0.0) + s
+        elif len(scores) < len(total):  # the intersection, looked up from the smaller side
+            total = {r: total[r] + s for r, s in scores.items() if r in total}
         else:
             total = {r: s + scores[r] for r, s in total.items() if r in scores}
         if not total and not relaxed:
@@ -486,12 +489,12 @@ def score(m: WordIndex, parsed: ParsedQuery, relaxed: bool, featured: set,
     total = total or {}
     for part in parsed.optional:
         expr = word_expression(m, _part_words(part), False, False)
-        for key, score in m.word_scores(expr) if expr and total else ():
+        for key, score in m.word_scores(expr).items() if expr and total else ():
             if key in total:
                 total[key] += score
     clauses = [m.near(a, b) for a, b in synonyms().proximity_pairs(parsed.required)]
     if clauses and total:
-        for key, score in m.word_scores(m.any_of(clauses)):
+        for key, score in m.word_scores(m.any_of(clauses)).items():
             if key in total:
                 total[key] += PROXIMITY_BOOST + PROXIMITY_WEIGHT * score
     for key in featured.intersection(total):

@@ -279,10 +279,7 @@ def _archive_folders(app) -> dict[str, str]:
 
 
 def _schema_revision() -> str:
-    from alembic.runtime.migration import MigrationContext
-
-    with db.engine().connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision() or ""
+    return db.current_revision(db.engine()) or ""
 
 
 @cli.command("export")

@@ -1,5 +1,8 @@
 """Database engine and sessions for one app; schema upgrades through Alembic.
 
+Alembic itself is imported only when the schema is behind (:func:`upgrade`): a start on
+an up-to-date database, every ``kmrepo`` command's, reads one row instead.
+
 Each app owns an engine and a session factory (``app.extensions["kmrepo.db"]``). A request
 or CLI command gets one session (:func:`session`), closed when the app context ends.
 """
@@ -9,10 +12,8 @@ from __future__ import annotations
 import os
 from importlib import resources
 
-from alembic import command
-from alembic.config import Config
 from flask import Flask, current_app, g
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
@@ -70,20 +71,44 @@ def _close_session(_exc) -> None:
         s.close()
 
 
-def alembic_config(url: str) -> Config:
-    """An Alembic config for kmrepo's migrations (inside the package) and ``url``."""
+def alembic_config(url: str):
+    """An Alembic ``Config`` for kmrepo's migrations (inside the package) and ``url``."""
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(resources.files("kmrepo") / "migrations"))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
 
 
+def head_revision() -> str:
+    """The newest migration's revision: the number its file name starts with
+    (``versions/0011_document_dates_slugs.py`` is revision "0011"; a test holds every
+    migration to this, and this to Alembic's own head)."""
+    names = (p.name for p in (resources.files("kmrepo") / "migrations" / "versions").iterdir())
+    return max(name[:4] for name in names if name[:4].isdigit() and name.endswith(".py"))
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision the database's schema is at (Alembic's ``alembic_version`` row), or
+    None for a new database."""
+    with engine.connect() as conn:
+        if not engine.dialect.has_table(conn, "alembic_version"):
+            return None
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
 def upgrade(app: Flask) -> None:
-    """Bring the database schema to the newest revision (creates the file if needed)."""
+    """Bring the database schema to the newest revision (creates the file if needed);
+    nothing beyond one read when it is there already."""
     url = app.config["DATABASE_URL"]
     if url.startswith("sqlite:///"):
         os.makedirs(os.path.dirname(os.path.abspath(url[len("sqlite:///"):])), exist_ok=True)
     engine = app.extensions["kmrepo.db"][0]
+    if current_revision(engine) == head_revision():
+        return
+    from alembic import command
+
     if url.startswith("sqlite"):
         # pysqlite begins a transaction only before data changes, so a schema upgrade
         # killed half-way would leave half the tables. For the upgrade alone, SQLAlchemy's
