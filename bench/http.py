@@ -8,7 +8,8 @@ tokenizer (the strongest embedded substring search), given the same documents.
   plans, :func:`bench.__main__.generated_documents`) plus the judged corpus. Reports the
   wall time of ``kmrepo load`` of those files (and, loading them again in a process
   that times itself, how much of it is the start) against PyThaiNLP ``newmm``
-  segmenting the same text in one process, then ``/api/search`` p50/p95 with snippets against the peer returning FTS5 ``snippet()``s.
+  segmenting the same text in one process, then ``/api/search`` p50/p95 with snippets
+  against the peer returning FTS5 ``snippet()``s.
   Goals (issue 16): load at least 3x faster than newmm; p95 at most half the peer's.
 - ``--short N``: N entries of ~1,500 characters; the peer returns no snippets. Goal: p95
   at most 3x the peer's.

@@ -557,10 +557,7 @@ class _Words:
         GIN indexes and keys are read, never a document's words, so a common word costs
         little more than a rare one."""
         # Both tables in one round trip (head lexemes are words too); the arrays in binary.
-        self.cur.execute(f"SELECT (SELECT array_agg(key) FROM search_words_{self.side} "
-                         "WHERE lexemes @@ CAST(%s AS tsquery)), "
-                         f"(SELECT array_agg(key) FROM search_head_{self.side} WHERE lexemes @@ CAST(%s AS tsquery))",
-                         (expr, expr), binary=True)
+        self.cur.execute(f"SELECT ({self._keys('words')}), ({self._keys('head')})", (expr, expr), binary=True)
         words, head = self.cur.fetchone()
         weight = SCORE_SCALE * _idf(len(words or ()), self.cache.size)
         scores = dict.fromkeys(words or (), weight)
@@ -569,9 +566,12 @@ class _Words:
 
     def word_keys(self, expr: str) -> Iterable[int]:
         """The keys whose lexemes match ``expr`` (the GIN index alone)."""
-        self.cur.execute(f"SELECT array_agg(key) FROM search_words_{self.side} "
-                         "WHERE lexemes @@ CAST(%s AS tsquery)", (expr,), binary=True)
+        self.cur.execute(self._keys("words"), (expr,), binary=True)
         return self.cur.fetchone()[0] or []
+
+    def _keys(self, table: str) -> str:
+        """The query for the array of keys whose ``search_<table>`` lexemes match a tsquery (``%s``)."""
+        return f"SELECT array_agg(key) FROM search_{table}_{self.side} WHERE lexemes @@ CAST(%s AS tsquery)"
 
     def terms_containing(self, subs: Sequence[str], limit: int) -> list[str]:
         found: dict[str, None] = {}

@@ -396,10 +396,17 @@ def widened_scores(m: WordIndex, part: QueryPart) -> dict[Key, float]:
         found = m.word_scores(slot_expression(m, slot))
         for key, score in inside_scores(m, ["".join(v) for v in slot], single_words([slot])).items():
             found[key] = max(found.get(key, 0.0), GRAM_WEIGHT * score)
-        total = found if total is None else {r: s + found[r] for r, s in total.items() if r in found}
+        total = found if total is None else _sum_of_both(total, found)
         if not total:
             return {}
     return total or {}
+
+
+def _sum_of_both(total: dict[Key, float], more: dict[Key, float]) -> dict[Key, float]:
+    """key → ``total[key] + more[key]`` for the keys in both, looked up from the smaller side."""
+    if len(more) < len(total):
+        return {r: total[r] + s for r, s in more.items() if r in total}
+    return {r: s + more[r] for r, s in total.items() if r in more}
 
 
 class _Ways(NamedTuple):
@@ -480,10 +487,8 @@ def score(m: WordIndex, parsed: ParsedQuery, relaxed: bool, featured: set,
         elif relaxed:
             for r, s in scores.items():
                 total[r] = total.get(r, 0.0) + s
-        elif len(scores) < len(total):  # the intersection, looked up from the smaller side
-            total = {r: total[r] + s for r, s in scores.items() if r in total}
         else:
-            total = {r: s + scores[r] for r, s in total.items() if r in scores}
+            total = _sum_of_both(total, scores)
         if not total and not relaxed:
             return {}
     total = total or {}
